@@ -1,0 +1,35 @@
+# feedback-intelligence: `make help` lists the targets.
+export UV_PYTHON_DOWNLOADS := never
+RUN := uv run --no-sync
+PYTEST_ARGS ?=
+PACKAGES := feedback_contracts service_runtime ingress analyzer messenger media persistence
+
+.PHONY: help setup test lint typecheck schemas schemas-check unit integration
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+setup: ## Install Debian packages, Python packages (uv) and the Kafka jars
+	bash scripts/setup.sh
+
+test: setup lint typecheck schemas-check ## Everything CI runs: lint, types, schema drift, all tests
+	$(RUN) pytest $(PYTEST_ARGS)
+
+unit: ## Unit tests only (no processes)
+	$(RUN) pytest -m unit $(PYTEST_ARGS)
+
+integration: ## Integration tests (real Kafka, PostgreSQL, moto)
+	$(RUN) pytest -m integration $(PYTEST_ARGS)
+
+lint: ## ruff
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: ## mypy --strict on the services and libraries
+	$(RUN) mypy $(addprefix -p ,$(PACKAGES))
+
+schemas: ## Regenerate libs/contracts/schemas from the models
+	$(RUN) python -m feedback_contracts.schemas
+
+schemas-check: ## Fail when the committed schemas drift from the models
+	$(RUN) python -m feedback_contracts.schemas --check

@@ -1,0 +1,37 @@
+"""Event contracts of the feedback flow: models, topics and the Kafka binding."""
+
+from feedback_contracts import topics
+from feedback_contracts.envelope import Envelope, Event
+from feedback_contracts.events import (
+    EVENT_TYPES,
+    DeliveryStatus,
+    FeedbackCompleted,
+    InboundMessage,
+    MediaItem,
+    MediaReference,
+    MediaStored,
+    ReplyFailed,
+    ReplyRequested,
+    ReplySent,
+)
+from feedback_contracts.kafka import ContractError, KafkaRecord, from_kafka, to_kafka
+
+__all__ = [
+    "EVENT_TYPES",
+    "ContractError",
+    "DeliveryStatus",
+    "Envelope",
+    "Event",
+    "FeedbackCompleted",
+    "InboundMessage",
+    "KafkaRecord",
+    "MediaItem",
+    "MediaReference",
+    "MediaStored",
+    "ReplyFailed",
+    "ReplyRequested",
+    "ReplySent",
+    "from_kafka",
+    "to_kafka",
+    "topics",
+]

@@ -1,0 +1,185 @@
+"""Every event of the feedback flow, one pydantic model each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from feedback_contracts import topics
+from feedback_contracts.envelope import Event
+
+
+class MediaItem(BaseModel):
+    """One media attachment Twilio announced with an inbound message."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    media_sid: str
+    url: str
+    content_type: str
+
+
+class InboundMessage(Event):
+    """A customer's WhatsApp message as Twilio's webhook (or `POST /reply/`) delivered it."""
+
+    TYPE: ClassVar[str] = "feedback.inbound-message"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.INBOUND_MESSAGES
+
+    message_sid: str
+    account_sid: str | None = None
+    sender_id: str = Field(description="The customer, as Twilio's From: whatsapp:+E164.")
+    to: str | None = None
+    body: str = ""
+    wa_id: str | None = None
+    profile_name: str | None = None
+    num_media: int = 0
+    media: list[MediaItem] = Field(default_factory=list)
+    button_text: str | None = None
+    button_payload: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    label: str | None = None
+    original_replied_message_sid: str | None = None
+    origin: Literal["twilio", "api"] = "twilio"
+    extra: dict[str, str] = Field(
+        default_factory=dict, description="Webhook fields this version does not model, kept."
+    )
+
+    def key(self) -> str:
+        return self.sender_id
+
+
+class DeliveryStatus(Event):
+    """Twilio's status callback for a message we sent."""
+
+    TYPE: ClassVar[str] = "feedback.delivery-status"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.DELIVERY_STATUS
+
+    message_sid: str
+    message_status: str
+    recipient: str
+    account_sid: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    extra: dict[str, str] = Field(default_factory=dict)
+
+    def key(self) -> str:
+        return self.recipient
+
+
+class ReplyRequested(Event):
+    """The analyzer asks for one WhatsApp message to be sent to a customer."""
+
+    TYPE: ClassVar[str] = "feedback.reply-requested"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.REPLY_REQUESTS
+
+    reply_id: str = Field(description="Deterministic per inbound message: the send's natural key.")
+    session_id: str
+    recipient: str
+    body: str
+
+    def key(self) -> str:
+        return self.recipient
+
+
+class ReplySent(Event):
+    """Twilio accepted every part of a reply."""
+
+    TYPE: ClassVar[str] = "feedback.reply-sent"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.REPLY_OUTCOMES
+
+    reply_id: str
+    recipient: str
+    twilio_message_sids: list[str]
+
+    def key(self) -> str:
+        return self.recipient
+
+
+class ReplyFailed(Event):
+    """A reply that will not be sent; `permanent` says retrying cannot help."""
+
+    TYPE: ClassVar[str] = "feedback.reply-failed"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.REPLY_OUTCOMES
+
+    reply_id: str
+    recipient: str
+    error_code: str
+    error_message: str
+    permanent: bool
+
+    def key(self) -> str:
+        return self.recipient
+
+
+class MediaReference(BaseModel):
+    """A customer's media item that belongs to a completed feedback."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message_sid: str
+    media_sid: str
+    url: str
+    content_type: str
+
+
+class FeedbackCompleted(Event):
+    """The conversation has what it needs: product, feedback and any media."""
+
+    TYPE: ClassVar[str] = "feedback.feedback-completed"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.FEEDBACK_COMPLETED
+
+    session_id: str
+    sender_id: str
+    product_name: str
+    feedback_text: str
+    media: list[MediaReference] = Field(default_factory=list)
+    completed_at: datetime
+
+    def key(self) -> str:
+        return self.sender_id
+
+
+class MediaStored(Event):
+    """The outcome of copying one media item to S3: stored, or refused with a reason."""
+
+    TYPE: ClassVar[str] = "feedback.media-stored"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.MEDIA_STORED
+
+    session_id: str
+    sender_id: str
+    message_sid: str
+    media_sid: str
+    status: Literal["stored", "refused"]
+    s3_uri: str | None = None
+    content_type: str | None = None
+    size_bytes: int | None = None
+    sha256: str | None = None
+    reason: str | None = None
+
+    def key(self) -> str:
+        return self.sender_id
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.event_type(): cls
+    for cls in (
+        InboundMessage,
+        DeliveryStatus,
+        ReplyRequested,
+        ReplySent,
+        ReplyFailed,
+        FeedbackCompleted,
+        MediaStored,
+    )
+}

@@ -1,0 +1,22 @@
+"""Kafka topic names; each event model names the one it goes to."""
+
+INBOUND_MESSAGES = "whatsapp.inbound-messages"
+DELIVERY_STATUS = "whatsapp.delivery-status"
+REPLY_REQUESTS = "conversation.reply-requests"
+REPLY_OUTCOMES = "messenger.reply-outcomes"
+FEEDBACK_COMPLETED = "conversation.feedback-completed"
+MEDIA_STORED = "media.media-stored"
+
+ALL = (
+    INBOUND_MESSAGES,
+    DELIVERY_STATUS,
+    REPLY_REQUESTS,
+    REPLY_OUTCOMES,
+    FEEDBACK_COMPLETED,
+    MEDIA_STORED,
+)
+
+
+def dead_letter(topic: str) -> str:
+    """The dead-letter topic for events of `topic` that cannot be processed."""
+    return f"{topic}.dlq"

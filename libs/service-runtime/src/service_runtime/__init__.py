@@ -1,0 +1,1 @@
+"""What every feedback-intelligence service repeats, in one place."""

@@ -1,0 +1,118 @@
+"""The FastAPI shell every service runs in: publisher, consumer loop, probes, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+
+from service_runtime.consuming import ConsumerConfig, ConsumerLoop, Handler
+from service_runtime.health import health_router
+from service_runtime.logs import configure_logging
+from service_runtime.publishing import KafkaPublisher
+from service_runtime.settings import ServiceSettings
+from service_runtime.tracing import instrument_app, setup_tracing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Wiring:
+    """What a composition root hands the shell: handlers per topic and what to close."""
+
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+Wire = Callable[[FastAPI, KafkaPublisher], Awaitable[Wiring]]
+
+
+def service_app(
+    settings: ServiceSettings,
+    *,
+    wire: Wire,
+    routers: Sequence[APIRouter] = (),
+    consumer: ConsumerConfig | None = None,
+) -> FastAPI:
+    """A FastAPI app whose lifespan starts the publisher, the wiring and the consumer loop."""
+    state: dict[str, ConsumerLoop] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        publisher = KafkaPublisher(
+            settings.kafka_bootstrap_servers, client_id=settings.service_name
+        )
+        await publisher.start()
+        app.state.publisher = publisher
+        wiring = await wire(app, publisher)
+        task = None
+        if wiring.handlers:
+            config = consumer or default_consumer_config(settings)
+            loop = ConsumerLoop(config, handlers=wiring.handlers, dead_letters=publisher)
+            state["loop"] = loop
+            task = asyncio.create_task(run_forever(loop), name=f"{settings.service_name}-consumer")
+        try:
+            yield
+        finally:
+            if task is not None:
+                state["loop"].stop()
+                await task
+            for close in reversed(wiring.closers):
+                await close()
+            await publisher.stop()
+
+    app = FastAPI(title=settings.service_name, lifespan=lifespan)
+
+    async def ready() -> bool:
+        publisher: KafkaPublisher = app.state.publisher
+        return await publisher.ping()
+
+    app.include_router(health_router(live=lambda: _live(state.get("loop")), ready=ready))
+    for router in routers:
+        app.include_router(router)
+    instrument_app(app)
+    return app
+
+
+def default_consumer_config(settings: ServiceSettings) -> ConsumerConfig:
+    """One consumer group per service, named after it."""
+    return ConsumerConfig(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=settings.service_name,
+        client_id=settings.service_name,
+    )
+
+
+async def run_forever(loop: ConsumerLoop, *, backoff_s: float = 2.0) -> None:
+    """Run the loop, starting it again after a failure (a broker outage, say) until stopped."""
+    while True:
+        try:
+            await loop.run()
+            return
+        except Exception:
+            if loop.stopping:
+                return
+            log.exception("consumer loop failed; restarting")
+            await asyncio.sleep(backoff_s)
+
+
+def _live(loop: ConsumerLoop | None) -> bool:
+    return loop is None or loop.is_live()
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run a service: JSON logs, tracing, uvicorn with graceful SIGTERM handling."""
+    configure_logging(settings.service_name, settings.log_level)
+    setup_tracing(settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+    )

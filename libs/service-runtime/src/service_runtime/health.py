@@ -1,0 +1,31 @@
+"""Liveness and readiness endpoints every service exposes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Response
+
+LiveCheck = Callable[[], bool]
+ReadyCheck = Callable[[], Awaitable[bool]]
+
+
+def health_router(*, live: LiveCheck, ready: ReadyCheck) -> APIRouter:
+    """`/healthz` fails when work stopped progressing; `/readyz` when Kafka is unreachable."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz(response: Response) -> dict[str, str]:
+        if live():
+            return {"status": "live"}
+        response.status_code = 503
+        return {"status": "stalled"}
+
+    @router.get("/readyz")
+    async def readyz(response: Response) -> dict[str, str]:
+        if await ready():
+            return {"status": "ready"}
+        response.status_code = 503
+        return {"status": "kafka unreachable"}
+
+    return router

@@ -1,0 +1,91 @@
+"""Typed settings: environment in local mode, AWS Secrets Manager merged over it otherwise."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+import boto3
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = frozenset({"", "changeme", "change-me", "placeholder", "secret", "test", "local"})
+
+
+class SettingsError(RuntimeError):
+    """Settings that cannot start a service; the message names what is missing or wrong."""
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service shares; each service subclasses it with its own fields."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    service_name: str = "service"
+    environment: str = Field(
+        default="production", validation_alias=AliasChoices("APP_ENV", "FLASK_ENV")
+    )
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    otel_exporter_otlp_endpoint: str | None = None
+    log_level: str = "INFO"
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+    secrets_manager_secret_id: str = "feedback-intelligence"
+    http_host: str = "0.0.0.0"
+    http_port: int = 8080
+
+    @property
+    def is_local(self) -> bool:
+        """Local mode reads the environment only and accepts placeholder secrets."""
+        return self.environment.lower() == "local"
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
+    """Load and validate settings once at start-up, failing fast with what is missing."""
+    base = _validate(ServiceSettings, overrides)
+    merged = dict(overrides)
+    if not base.is_local:
+        merged = {**_secrets_manager_values(base, cls), **overrides}
+    settings = _validate(cls, merged)
+    if not settings.is_local:
+        _refuse_placeholders(settings)
+    return settings
+
+
+def _validate(cls: type[SettingsT], values: dict[str, Any]) -> SettingsT:
+    try:
+        return cls(**values)
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
+            for item in error.errors()
+        ]
+        raise SettingsError(f"{cls.__name__} invalid: " + "; ".join(problems)) from None
+
+
+def _secrets_manager_values(base: ServiceSettings, cls: type[ServiceSettings]) -> dict[str, Any]:
+    client = boto3.client(
+        "secretsmanager", region_name=base.aws_region, endpoint_url=base.aws_endpoint_url
+    )
+    try:
+        secret = client.get_secret_value(SecretId=base.secrets_manager_secret_id)
+    except Exception as error:
+        raise SettingsError(
+            f"cannot read AWS Secrets Manager secret {base.secrets_manager_secret_id!r}: {error}"
+        ) from error
+    values: dict[str, Any] = json.loads(secret.get("SecretString") or "{}")
+    known = set(cls.model_fields)
+    return {key.lower(): value for key, value in values.items() if key.lower() in known}
+
+
+def _refuse_placeholders(settings: ServiceSettings) -> None:
+    weak = [
+        name.upper()
+        for name, value in settings
+        if isinstance(value, SecretStr) and value.get_secret_value().lower() in PLACEHOLDERS
+    ]
+    if weak:
+        raise SettingsError(f"placeholder secrets outside local mode: {', '.join(weak)}")

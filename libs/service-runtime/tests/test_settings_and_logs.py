@@ -1,0 +1,68 @@
+"""Settings fail fast and refuse placeholders; logs are JSON with masked numbers and secrets."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from pydantic import SecretStr
+
+from service_runtime.logs import JsonFormatter, correlation_id, mask, register_secrets
+from service_runtime.settings import ServiceSettings, SettingsError, load_settings
+
+pytestmark = pytest.mark.unit
+
+
+class ExampleSettings(ServiceSettings):
+    twilio_auth_token: SecretStr
+    database_url: str
+
+
+def test_missing_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLASK_ENV", "local")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x" * 32)
+    with pytest.raises(SettingsError, match="DATABASE_URL: Field required"):
+        load_settings(ExampleSettings)
+
+
+def test_local_mode_reads_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLASK_ENV", "local")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "changeme")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    settings = load_settings(ExampleSettings)
+    assert settings.is_local and settings.database_url == "sqlite://"
+
+
+def test_placeholder_secret_refused_outside_local_mode() -> None:
+    with pytest.raises(SettingsError, match="TWILIO_AUTH_TOKEN"):
+        from service_runtime.settings import _refuse_placeholders
+
+        _refuse_placeholders(
+            ExampleSettings(
+                environment="production", twilio_auth_token="changeme", database_url="x"
+            )
+        )
+
+
+def test_mask_hides_phone_numbers_and_secrets() -> None:
+    register_secrets("super-secret-value")
+    text = mask(
+        "from whatsapp:+14155238886 key sk-abcdefghijkl token super-secret-value "
+        "Bearer abc.def auth 0123456789abcdef0123456789abcdef"
+    )
+    assert "4155238886" not in text and "***8886" in text
+    assert "sk-abc" not in text and "super-secret-value" not in text
+    assert "abc.def" not in text and "0123456789abcdef" not in text
+
+
+def test_json_log_line_carries_correlation_id() -> None:
+    record = logging.LogRecord("x", logging.INFO, "f", 1, "sent to +15550001234", None, None)
+    token = correlation_id.set("SM123")
+    try:
+        line = json.loads(JsonFormatter("svc").format(record))
+    finally:
+        correlation_id.reset(token)
+    assert line["correlation_id"] == "SM123"
+    assert line["message"] == "sent to ***1234"
+    assert line["service"] == "svc"

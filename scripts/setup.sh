@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install everything the tests and the local run need, on a fresh Debian machine or a dev box.
+# Idempotent: each step checks first and does nothing when its tool is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=()
+have_initdb() { command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; }
+have_initdb || apt_packages+=(postgresql)
+command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || apt_packages+=(maven)
+if ((${#apt_packages[@]})); then
+  echo "setup: installing Debian packages: ${apt_packages[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${apt_packages[@]}"
+fi
+
+if ! command -v uv >/dev/null; then
+  echo "setup: installing uv"
+  python3 -m pip install -q uv
+fi
+export UV_PYTHON_DOWNLOADS=never
+uv sync --locked --all-packages -q
+
+echo "setup: Kafka broker jars in $(uv run --no-sync python -c 'import sys; sys.path.insert(0, "tests"); from harness.kafka import ensure_jars; print(ensure_jars())')"

@@ -1,0 +1,1 @@
+"""The persistence service."""

@@ -1,0 +1,12 @@
+"""Settings of the persistence service."""
+
+from __future__ import annotations
+
+from service_runtime.settings import ServiceSettings
+
+
+class PersistenceSettings(ServiceSettings):
+    """Typed settings, loaded once at start-up."""
+
+    service_name: str = "persistence"
+    http_port: int = 8004

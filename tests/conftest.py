@@ -1,0 +1,69 @@
+"""Session-wide real infrastructure; the report says what each test really ran against."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from harness import infrastructure
+from harness.infrastructure import Backend
+from service_runtime.tracing import setup_tracing
+
+_used: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Kafka broker's bootstrap address."""
+    with infrastructure.kafka(tmp_path_factory.mktemp("kafka")) as backend:
+        _used["kafka"] = backend.description
+        yield backend.address
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server's SQLAlchemy URL."""
+    with infrastructure.postgres(tmp_path_factory.mktemp("postgres")) as backend:
+        _used["postgresql"] = backend.description
+        yield backend.address
+
+
+@pytest.fixture(scope="session")
+def aws_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    """A moto server process."""
+    with infrastructure.aws(tmp_path_factory.mktemp("aws")) as backend:
+        _used["aws"] = backend.description
+        yield backend
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint(aws_backend: Backend) -> str:
+    """The moto server's endpoint URL."""
+    return aws_backend.address
+
+
+@pytest.fixture(autouse=True)
+def _aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the real components the integration and e2e tests ran against."""
+    if not _used:
+        return
+    terminalreporter.section("real infrastructure used")
+    for name, description in sorted(_used.items()):
+        terminalreporter.write_line(f"{name}: {description}")
+
+
+@pytest.fixture(scope="session")
+def span_exporter() -> InMemorySpanExporter:
+    """Every span of this test process, kept in memory (tracing is set up once per process)."""
+    exporter = InMemorySpanExporter()
+    setup_tracing("tests", extra_processor=SimpleSpanProcessor(exporter))
+    return exporter

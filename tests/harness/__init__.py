@@ -1,0 +1,1 @@
+"""Real infrastructure for the tests: Kafka, PostgreSQL and moto, never mocks."""

@@ -1,0 +1,91 @@
+"""Choose how each real component runs: given address, testcontainers, or a local process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.aws import start_local_aws
+from harness.kafka import kafka_version, start_local_kafka
+from harness.postgres import start_local_postgres
+from harness.processes import InfrastructureError
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where a component answers, and a line for the test report saying what it really is."""
+
+    address: str
+    description: str
+    reset: Any = None
+
+
+def docker_available() -> bool:
+    """Whether a Docker engine answers a ping (a `docker` CLI alone is not enough)."""
+    try:
+        import docker
+
+        return bool(docker.from_env(timeout=3).ping())
+    except Exception:
+        return False
+
+
+@contextmanager
+def kafka(workdir: Path) -> Iterator[Backend]:
+    """A Kafka bootstrap address."""
+    if given := os.environ.get("TEST_KAFKA_BOOTSTRAP"):
+        yield Backend(given, f"Kafka at {given} (TEST_KAFKA_BOOTSTRAP)")
+    elif docker_available():
+        from testcontainers.community.kafka import KafkaContainer
+
+        with KafkaContainer(f"apache/kafka:{kafka_version()}").with_kraft() as container:
+            address = container.get_bootstrap_server()
+            yield Backend(address, f"Apache Kafka {kafka_version()} (testcontainers) at {address}")
+    else:
+        broker = start_local_kafka(workdir)
+        try:
+            yield Backend(
+                broker.bootstrap,
+                f"Apache Kafka {broker.version} KRaft broker, local java process "
+                f"pid {broker.process.pid}, at {broker.bootstrap}",
+            )
+        finally:
+            broker.stop()
+
+
+@contextmanager
+def postgres(workdir: Path) -> Iterator[Backend]:
+    """A SQLAlchemy URL for a PostgreSQL database."""
+    if given := os.environ.get("TEST_DATABASE_URL"):
+        yield Backend(given, "PostgreSQL from TEST_DATABASE_URL")
+    elif docker_available():
+        from testcontainers.community.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16-alpine", driver="psycopg2") as container:
+            yield Backend(container.get_connection_url(), "PostgreSQL 16 (testcontainers)")
+    else:
+        server = start_local_postgres(workdir)
+        try:
+            yield Backend(server.url, f"{server.version}, local cluster in {server.workdir}")
+        finally:
+            server.stop()
+
+
+@contextmanager
+def aws(workdir: Path) -> Iterator[Backend]:
+    """An AWS endpoint URL serving S3, DynamoDB and Secrets Manager (moto server)."""
+    if given := os.environ.get("TEST_AWS_ENDPOINT_URL"):
+        yield Backend(given, f"AWS endpoint {given} (TEST_AWS_ENDPOINT_URL)")
+        return
+    server = start_local_aws(workdir)
+    try:
+        yield Backend(server.endpoint_url, f"moto server at {server.endpoint_url}", server.reset)
+    finally:
+        server.stop()
+
+
+__all__ = ["Backend", "InfrastructureError", "aws", "docker_available", "kafka", "postgres"]

@@ -1,0 +1,152 @@
+"""Apache Kafka 4.x, single-node KRaft, from Maven Central jars on Java 17."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.processes import InfrastructureError, free_port, port_open, stop, wait_until
+
+POM = Path(__file__).with_name("kafka") / "pom.xml"
+CACHE = Path(os.environ.get("FI_CACHE_DIR", Path.home() / ".cache" / "feedback-intelligence"))
+
+SERVER_PROPERTIES = """\
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:{cport}
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}
+advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs={data}
+num.partitions=3
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+min.insync.replicas=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+"""
+
+LOG4J2 = """\
+status = warn
+appender.file.type = File
+appender.file.name = FILE
+appender.file.fileName = {log}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = FILE
+"""
+
+
+def kafka_version() -> str:
+    """The broker version the POM pins."""
+    match = re.search(r"<kafka.version>([^<]+)</kafka.version>", POM.read_text())
+    assert match is not None
+    return match.group(1)
+
+
+def ensure_jars() -> Path:
+    """Download the broker and its runtime classpath once into the cache directory."""
+    target = CACHE / f"kafka-{kafka_version()}"
+    marker = target / ".complete"
+    if marker.exists():
+        return target
+    if shutil.which("java") is None or shutil.which("mvn") is None:
+        raise InfrastructureError(
+            "Kafka needs `java` (17+) and `mvn` on PATH to run without Docker"
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={target}",
+            "-DincludeScope=runtime",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise InfrastructureError(f"fetching Kafka jars failed:\n{result.stdout}\n{result.stderr}")
+    marker.touch()
+    return target
+
+
+@dataclass
+class LocalKafka:
+    """A running broker process and where to reach it."""
+
+    bootstrap: str
+    process: subprocess.Popen[bytes]
+    workdir: Path
+    version: str
+
+    def stop(self) -> None:
+        """Stop the broker and delete its data."""
+        stop(self.process, timeout_s=30)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def start_local_kafka(workdir: Path) -> LocalKafka:
+    """Format storage and start a single-node KRaft broker on free loopback ports."""
+    jars = ensure_jars()
+    port, cport = free_port(), free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    props = workdir / "server.properties"
+    props.write_text(SERVER_PROPERTIES.format(port=port, cport=cport, data=workdir / "data"))
+    log = workdir / "server.log"
+    log4j = workdir / "log4j2.properties"
+    log4j.write_text(LOG4J2.format(log=log))
+    java = [
+        "java",
+        "-Xms256m",
+        "-Xmx768m",
+        f"-Dlog4j2.configurationFile={log4j}",
+        "-cp",
+        f"{jars}/*",
+    ]
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    formatted = subprocess.run(
+        [
+            *java,
+            "kafka.tools.StorageTool",
+            "format",
+            "--cluster-id",
+            cluster_id,
+            "--config",
+            str(props),
+            "--standalone",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if formatted.returncode != 0:
+        raise InfrastructureError(f"kafka storage format failed: {formatted.stderr[-2000:]}")
+    with open(workdir / "stdout.log", "wb") as out:
+        process = subprocess.Popen([*java, "kafka.Kafka", str(props)], stdout=out, stderr=out)
+    wait_until(
+        lambda: port_open(port) and "Kafka Server started" in log.read_text(errors="replace"),
+        timeout_s=120,
+        what=f"Kafka {kafka_version()} broker",
+        process=process,
+        log=log,
+    )
+    return LocalKafka(f"127.0.0.1:{port}", process, workdir, kafka_version())
