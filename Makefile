@@ -2,9 +2,9 @@
 export UV_PYTHON_DOWNLOADS := never
 RUN := uv run --no-sync
 PYTEST_ARGS ?=
-PACKAGES := feedback_contracts service_runtime ingress analyzer messenger media persistence
+PACKAGES := feedback_contracts service_runtime standins ingress analyzer messenger media persistence
 
-.PHONY: help setup test lint typecheck schemas schemas-check unit integration
+.PHONY: help setup test lint typecheck schemas schemas-check unit integration bench-ingress
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -33,3 +33,6 @@ schemas: ## Regenerate libs/contracts/schemas from the models
 
 schemas-check: ## Fail when the committed schemas drift from the models
 	$(RUN) python -m feedback_contracts.schemas --check
+
+bench-ingress: ## Benchmark ingress against a bare FastAPI form endpoint (prints JSON)
+	$(RUN) python benchmarks/ingress.py

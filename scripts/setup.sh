@@ -9,6 +9,7 @@ have_initdb() { command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/
 have_initdb || apt_packages+=(postgresql)
 command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || apt_packages+=(maven)
+command -v npm >/dev/null || apt_packages+=(nodejs npm)
 if ((${#apt_packages[@]})); then
   echo "setup: installing Debian packages: ${apt_packages[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -24,3 +25,8 @@ export UV_PYTHON_DOWNLOADS=never
 uv sync --locked --all-packages -q
 
 echo "setup: Kafka broker jars in $(uv run --no-sync python -c 'import sys; sys.path.insert(0, "tests"); from harness.kafka import ensure_jars; print(ensure_jars())')"
+
+if [ ! -x tests/contract/twilio-prism/node_modules/.bin/prism ]; then
+  echo "setup: installing Stoplight Prism and Twilio's OpenAPI specs (npm ci)"
+  (cd tests/contract/twilio-prism && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -60,12 +60,10 @@ class KafkaPublisher:
         self, topic: str, key: bytes | None, value: bytes | None, headers: Headers
     ) -> None:
         """Publish bytes as they are (the dead-letter path); raise `PublishError` if not acked."""
-        producer = await self._ready_producer()
+        producer = self._producer or await self._ready_producer()
         try:
-            await asyncio.wait_for(
-                producer.send_and_wait(topic, value=value, key=key, headers=list(headers)),
-                self._timeout_s,
-            )
+            async with asyncio.timeout(self._timeout_s):
+                await producer.send_and_wait(topic, value=value, key=key, headers=list(headers))
         except _FATAL as error:
             await self._recreate()
             raise PublishError(f"producer reset after {type(error).__name__}") from error

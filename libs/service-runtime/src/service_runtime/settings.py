@@ -26,6 +26,7 @@ class ServiceSettings(BaseSettings):
         default="production", validation_alias=AliasChoices("APP_ENV", "FLASK_ENV")
     )
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_publish_timeout_s: float = 5.0
     otel_exporter_otlp_endpoint: str | None = None
     log_level: str = "INFO"
     aws_region: str = "us-east-1"

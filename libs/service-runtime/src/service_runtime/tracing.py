@@ -50,7 +50,9 @@ def instrument_app(app: FastAPI) -> None:
     """Trace every request of a FastAPI app, except the probes."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="healthz,readyz", exclude_spans=["receive", "send"]
+    )
 
 
 def inject_headers() -> list[tuple[str, bytes]]:

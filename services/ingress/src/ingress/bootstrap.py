@@ -1,18 +1,29 @@
-"""Composition root: create the adapters once and wire them into the handlers."""
+"""Composition root: create the adapters once and hand them to the routes."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from ingress.routes import router
 from ingress.settings import IngressSettings
+from ingress.signatures import TwilioSignatureCheck
 from service_runtime.app import Wiring, service_app
+from service_runtime.logs import register_secrets
 from service_runtime.publishing import KafkaPublisher
 
 
 def create_app(settings: IngressSettings) -> FastAPI:
     """The ingress service as a FastAPI app."""
+    register_secrets(
+        settings.twilio_auth_token.get_secret_value(),
+        settings.intelligence_api_secret.get_secret_value(),
+    )
 
     async def wire(app: FastAPI, publisher: KafkaPublisher) -> Wiring:
+        app.state.settings = settings
+        app.state.signature_check = TwilioSignatureCheck(
+            settings.twilio_auth_token.get_secret_value()
+        )
         return Wiring()
 
-    return service_app(settings, wire=wire)
+    return service_app(settings, wire=wire, routers=[router])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from service_runtime.settings import ServiceSettings
 
 
@@ -10,3 +12,8 @@ class IngressSettings(ServiceSettings):
 
     service_name: str = "ingress"
     http_port: int = 8000
+    twilio_auth_token: SecretStr
+    intelligence_api_secret: SecretStr
+    public_base_url: str | None = None
+    trust_proxy_headers: bool = False
+    max_body_bytes: int = 64 * 1024

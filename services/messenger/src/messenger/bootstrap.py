@@ -1,18 +1,50 @@
-"""Composition root: create the adapters once and wire them into the handlers."""
+"""Composition root: create the adapters once and wire them into the handler."""
 
 from __future__ import annotations
 
+import functools
+
+import boto3
 from fastapi import FastAPI
 
+from feedback_contracts import topics
+from messenger.handlers import Messenger, SendPolicy, handle_reply_requested
+from messenger.ledger import DynamoSendLedger
+from messenger.ratelimit import SendRateLimiter
+from messenger.sending import TwilioMessageSender
 from messenger.settings import MessengerSettings
 from service_runtime.app import Wiring, service_app
+from service_runtime.logs import register_secrets
 from service_runtime.publishing import KafkaPublisher
 
 
 def create_app(settings: MessengerSettings) -> FastAPI:
     """The messenger service as a FastAPI app."""
+    token = settings.twilio_auth_token.get_secret_value()
+    register_secrets(token)
 
     async def wire(app: FastAPI, publisher: KafkaPublisher) -> Wiring:
-        return Wiring()
+        dynamodb = boto3.resource(
+            "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+        )
+        deps = Messenger(
+            sender=TwilioMessageSender(
+                settings.twilio_account_sid,
+                token,
+                api_base_url=settings.twilio_api_base_url,
+                timeout_s=settings.twilio_timeout_s,
+            ),
+            ledger=DynamoSendLedger(dynamodb.Table(settings.outbound_table)),
+            publisher=publisher,
+            limiter=SendRateLimiter(settings.send_rate_per_second),
+            policy=SendPolicy(
+                from_number=settings.twilio_whatsapp_from,
+                status_callback=settings.status_callback_url,
+                max_attempts=settings.max_send_attempts,
+                backoff_s=settings.send_backoff_s,
+            ),
+        )
+        handler = functools.partial(handle_reply_requested, deps=deps)
+        return Wiring(handlers={topics.REPLY_REQUESTS: handler})
 
     return service_app(settings, wire=wire)

@@ -1,0 +1,117 @@
+"""Signed webhooks through ingress (publishing to real Kafka) vs a bare form-parsing endpoint.
+
+Starts Kafka and both servers itself, drives a fixed count of webhooks over loopback, stops
+everything, and prints JSON as its last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+from common import ROOT, cpu_seconds, drive, form_post, free_port, start_process, stop
+
+from harness.infrastructure import kafka
+from standins.twilio_webhooks import inbound_params, sign
+
+TOKEN = "b" * 32
+WARMUP = 200
+
+
+def signed_webhooks(port: int, count: int) -> list[bytes]:
+    """`count` inbound-message webhooks from 500 customers, each signed for this port."""
+    url = f"http://127.0.0.1:{port}/twilio/messages"
+    requests = []
+    for index in range(count):
+        params = inbound_params(
+            account_sid="AC" + "0" * 32,
+            sender=f"whatsapp:+1555{index % 500:07d}",
+            to="whatsapp:+14155238886",
+            body="great product",
+        )
+        headers = {"X-Twilio-Signature": sign(url, params, TOKEN)}
+        requests.append(
+            form_post("127.0.0.1", port, "/twilio/messages", urlencode(params).encode(), headers)
+        )
+    return requests
+
+
+def main() -> None:
+    """Run both measurements in one process tree and print the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-ingress-"))
+    with kafka(work / "kafka") as broker:
+        ingress_port, bare_port = free_port(), free_port()
+        ingress = start_process(
+            [sys.executable, "-m", "ingress.main"],
+            env={
+                "FLASK_ENV": "local",
+                "KAFKA_BOOTSTRAP_SERVERS": broker.address,
+                "TWILIO_AUTH_TOKEN": TOKEN,
+                "INTELLIGENCE_API_SECRET": "bench-secret",
+                "HTTP_PORT": str(ingress_port),
+                "HTTP_HOST": "127.0.0.1",
+                "LOG_LEVEL": "WARNING",
+            },
+            port=ingress_port,
+            log=work / "ingress.log",
+            what="ingress",
+        )
+        bare = start_process(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                str(ROOT / "benchmarks"),
+                "bare_form_app:app",
+                "--port",
+                str(bare_port),
+                "--log-level",
+                "warning",
+            ],
+            env={},
+            port=bare_port,
+            log=work / "bare.log",
+            what="bare endpoint",
+        )
+        try:
+            results = {}
+            for name, port, process in (
+                ("ingress", ingress_port, ingress),
+                ("bare_fastapi", bare_port, bare),
+            ):
+                requests = signed_webhooks(port, args.count + WARMUP)
+                cpu_before = cpu_seconds(process.pid)
+                results[name] = asyncio.run(
+                    drive("127.0.0.1", port, requests, concurrency=args.concurrency, warmup=WARMUP)
+                )
+                results[name]["server_cpu_s"] = round(cpu_seconds(process.pid) - cpu_before, 2)
+        finally:
+            stop(ingress)
+            stop(bare)
+    ratio = results["ingress"]["per_second"] / results["bare_fastapi"]["per_second"]
+    summary = {
+        "benchmark": "ingress",
+        "concurrency": args.concurrency,
+        **{
+            f"{name}_{key}": value
+            for name, figures in results.items()
+            for key, value in figures.items()
+        },
+        "throughput_ratio": round(ratio, 3),
+        "target_met": ratio >= 0.5 and results["ingress"]["p99_ms"] < 50,
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

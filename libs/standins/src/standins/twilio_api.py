@@ -1,0 +1,165 @@
+"""A Twilio REST API stand-in: Messages.json sends, media behind Basic auth and a CDN redirect."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+
+API = "/2010-04-01/Accounts/{account_sid}"
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """One message accepted by the stand-in, as Twilio would record it."""
+
+    sid: str
+    account_sid: str
+    to: str
+    from_: str
+    body: str
+    status_callback: str | None
+    media_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScriptedFailure:
+    """The next send fails with this HTTP status and Twilio error code."""
+
+    status: int
+    code: int
+    message: str = "scripted failure"
+
+
+@dataclass
+class TwilioState:
+    """What the stand-in has seen and what it will answer next."""
+
+    account_sid: str
+    auth_token: str
+    messages: list[SentMessage] = field(default_factory=list)
+    failures: list[ScriptedFailure] = field(default_factory=list)
+    attempts: int = 0
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    cdn: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fail_next(self, *failures: ScriptedFailure) -> None:
+        """Answer the next sends with these errors, in order."""
+        with self.lock:
+            self.failures.extend(failures)
+
+    def add_media(self, message_sid: str, content: bytes, content_type: str) -> str:
+        """Host a media file; returns its path as Twilio puts it in `MediaUrl{N}`."""
+        media_sid = "ME" + secrets.token_hex(16)
+        with self.lock:
+            self.media[media_sid] = (content, content_type)
+        return (
+            f"{API.format(account_sid=self.account_sid)}/Messages/{message_sid}/Media/{media_sid}"
+        )
+
+    def sent_to(self, recipient: str) -> list[SentMessage]:
+        """Messages sent to one recipient, in order."""
+        with self.lock:
+            return [message for message in self.messages if message.to == recipient]
+
+
+def _authorized(request: Request, state: TwilioState) -> bool:
+    expected = base64.b64encode(f"{state.account_sid}:{state.auth_token}".encode()).decode()
+    return secrets.compare_digest(request.headers.get("authorization", ""), f"Basic {expected}")
+
+
+def _error(status: int, code: int, message: str) -> JSONResponse:
+    body = {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+    return JSONResponse(body, status_code=status)
+
+
+def _resource(message: SentMessage) -> dict[str, Any]:
+    now = format_datetime(datetime.now(UTC), usegmt=True)
+    return {
+        "sid": message.sid,
+        "account_sid": message.account_sid,
+        "to": message.to,
+        "from": message.from_,
+        "body": message.body,
+        "status": "queued",
+        "direction": "outbound-api",
+        "num_segments": "1",
+        "num_media": str(len(message.media_urls)),
+        "api_version": "2010-04-01",
+        "date_created": now,
+        "date_updated": now,
+        "date_sent": None,
+        "error_code": None,
+        "error_message": None,
+        "price": None,
+        "price_unit": "USD",
+        "messaging_service_sid": None,
+        "uri": f"{API.format(account_sid=message.account_sid)}/Messages/{message.sid}.json",
+        "subresource_uris": {},
+    }
+
+
+def create_app(state: TwilioState) -> FastAPI:
+    """The stand-in's routes over `state`."""
+    app = FastAPI(title="Twilio API stand-in")
+
+    @app.post(API + "/Messages.json")
+    async def create_message(account_sid: str, request: Request) -> Response:
+        if account_sid != state.account_sid or not _authorized(request, state):
+            return _error(401, 20003, "Authenticate")
+        form = await request.form()
+        with state.lock:
+            state.attempts += 1
+            failure = state.failures.pop(0) if state.failures else None
+        if failure is not None:
+            return _error(failure.status, failure.code, failure.message)
+        if not form.get("To") or not (form.get("Body") or form.get("MediaUrl")):
+            return _error(400, 21602, "Message body is required.")
+        message = SentMessage(
+            sid="SM" + secrets.token_hex(16),
+            account_sid=account_sid,
+            to=str(form["To"]),
+            from_=str(form.get("From", "")),
+            body=str(form.get("Body", "")),
+            status_callback=str(form["StatusCallback"]) if form.get("StatusCallback") else None,
+            media_urls=tuple(str(value) for value in form.getlist("MediaUrl")),
+        )
+        with state.lock:
+            state.messages.append(message)
+        return JSONResponse(_resource(message), status_code=201)
+
+    @app.get(API + "/Messages/{message_sid}/Media/{media_sid}")
+    async def media(
+        account_sid: str, message_sid: str, media_sid: str, request: Request
+    ) -> Response:
+        if not _authorized(request, state):
+            return _error(401, 20003, "Authenticate")
+        if media_sid not in state.media:
+            return _error(404, 20404, "The requested resource was not found")
+        token = secrets.token_urlsafe(16)
+        with state.lock:
+            state.cdn[token] = media_sid
+        return RedirectResponse(f"/cdn/{token}", status_code=307)
+
+    @app.get("/cdn/{token}")
+    async def cdn(token: str) -> Response:
+        media_sid = state.cdn.get(token)
+        if media_sid is None:
+            return Response(status_code=404)
+        content, content_type = state.media[media_sid]
+        return Response(content, media_type=content_type)
+
+    return app

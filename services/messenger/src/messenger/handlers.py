@@ -1,0 +1,115 @@
+"""Send a requested reply exactly once per part, and say how it went."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from feedback_contracts import Envelope, ReplyFailed, ReplyRequested, ReplySent
+from messenger.ledger import SendLedger
+from messenger.ratelimit import SendRateLimiter
+from messenger.sending import MessageSender, SendError
+from messenger.splitting import split_body
+from service_runtime.consuming import PermanentError
+from service_runtime.publishing import Publisher
+
+log = logging.getLogger(__name__)
+SOURCE = "feedback-intelligence/messenger"
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    """Where replies come from and how hard to try."""
+
+    from_number: str
+    status_callback: str | None = None
+    max_attempts: int = 4
+    backoff_s: float = 0.5
+    max_backoff_s: float = 8.0
+
+
+@dataclass(frozen=True)
+class Messenger:
+    """The adapters the handler needs, wired by the composition root."""
+
+    sender: MessageSender
+    ledger: SendLedger
+    publisher: Publisher
+    limiter: SendRateLimiter
+    policy: SendPolicy
+
+
+async def handle_reply_requested(envelope: Envelope, *, deps: Messenger) -> None:
+    """Send each part once; publish reply-sent, or reply-failed for a final error."""
+    request = envelope.data
+    if not isinstance(request, ReplyRequested):
+        raise PermanentError(f"unexpected event {envelope.type} on the reply topic")
+    sids: list[str] = []
+    for index, part in enumerate(split_body(request.body)):
+        key = f"{request.reply_id}#{index}"
+        claim = await deps.ledger.claim(key)
+        if claim.state == "sent" and claim.twilio_sid:
+            sids.append(claim.twilio_sid)
+            continue
+        if claim.state == "sending":  # a crash mid-send: resending could duplicate
+            await _failed(envelope, request, deps, "outcome_unknown", "part may have been sent")
+            return
+        try:
+            sid = await _send_with_retries(request.recipient, part, deps)
+        except SendError as error:
+            await _settle_failure(envelope, request, deps, key, error)
+            return
+        await deps.ledger.mark_sent(key, sid)
+        sids.append(sid)
+    sent = ReplySent(
+        reply_id=request.reply_id, recipient=request.recipient, twilio_message_sids=sids
+    )
+    await deps.publisher.publish(envelope.follow(sent, source=SOURCE))
+
+
+async def _send_with_retries(recipient: str, body: str, deps: Messenger) -> str:
+    policy, delay = deps.policy, deps.policy.backoff_s
+    for attempt in range(1, policy.max_attempts + 1):
+        await deps.limiter.acquire(policy.from_number)
+        try:
+            return await deps.sender.send(
+                to=recipient,
+                from_=policy.from_number,
+                body=body,
+                status_callback=policy.status_callback,
+            )
+        except SendError as error:
+            if not error.retryable or error.outcome_unknown or attempt == policy.max_attempts:
+                raise
+            log.warning("send failed, retrying", extra={"code": error.code, "attempt": attempt})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, policy.max_backoff_s)
+    raise AssertionError("unreachable")
+
+
+async def _settle_failure(
+    envelope: Envelope, request: ReplyRequested, deps: Messenger, key: str, error: SendError
+) -> None:
+    if error.outcome_unknown:  # keep the claim: a redelivery must not send it again
+        await _failed(envelope, request, deps, "outcome_unknown", error.message)
+        return
+    await deps.ledger.release(key)
+    if error.retryable:  # retries exhausted: let the consumer loop retry, then dead-letter
+        raise error
+    code = str(error.code if error.code is not None else error.status)
+    await _failed(envelope, request, deps, code, error.message)
+
+
+async def _failed(
+    envelope: Envelope, request: ReplyRequested, deps: Messenger, code: str, message: str
+) -> None:
+    failed = ReplyFailed(
+        reply_id=request.reply_id,
+        recipient=request.recipient,
+        error_code=code,
+        error_message=message,
+        permanent=True,
+    )
+    log.warning("reply failed", extra={"code": code})
+    await deps.publisher.publish(envelope.follow(failed, source=SOURCE))

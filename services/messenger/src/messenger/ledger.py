@@ -1,0 +1,100 @@
+"""The send ledger: which reply parts went out, so a redelivered request is not sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from botocore.exceptions import ClientError
+
+State = Literal["new", "sending", "sent"]
+RETENTION_S = 14 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The state a part was in when we tried to claim it; `new` means it is ours to send."""
+
+    state: State
+    twilio_sid: str | None = None
+
+
+class SendLedger(Protocol):
+    """Idempotency records keyed by `reply_id#part`."""
+
+    async def claim(self, key: str) -> Claim: ...
+
+    async def mark_sent(self, key: str, twilio_sid: str) -> None: ...
+
+    async def release(self, key: str) -> None: ...
+
+
+class DynamoSendLedger:
+    """Ledger in a DynamoDB table (hash key `part_key`, TTL attribute `expires_at`)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    async def claim(self, key: str) -> Claim:
+        """Conditionally create the record; if it exists, report what it says."""
+        now = int(time.time())
+        item = {
+            "part_key": key,
+            "state": "sending",
+            "updated_at": now,
+            "expires_at": now + RETENTION_S,
+        }
+        try:
+            await asyncio.to_thread(
+                self._table.put_item,
+                Item=item,
+                ConditionExpression="attribute_not_exists(part_key)",
+            )
+            return Claim("new")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        found = await asyncio.to_thread(
+            self._table.get_item, Key={"part_key": key}, ConsistentRead=True
+        )
+        existing = found.get("Item", {})
+        return Claim(existing.get("state", "sending"), existing.get("twilio_sid"))
+
+    async def mark_sent(self, key: str, twilio_sid: str) -> None:
+        """Record Twilio's id for a part that went out."""
+        await asyncio.to_thread(
+            self._table.update_item,
+            Key={"part_key": key},
+            UpdateExpression="SET #s = :sent, twilio_sid = :sid, updated_at = :now",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={
+                ":sent": "sent",
+                ":sid": twilio_sid,
+                ":now": int(time.time()),
+            },
+        )
+
+    async def release(self, key: str) -> None:
+        """Forget a claim whose send certainly failed, so a retry may send it."""
+        await asyncio.to_thread(self._table.delete_item, Key={"part_key": key})
+
+
+class InMemorySendLedger:
+    """Ledger for unit tests and the embedded run."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, Claim] = {}
+
+    async def claim(self, key: str) -> Claim:
+        if key in self.records:
+            return self.records[key]
+        self.records[key] = Claim("sending")
+        return Claim("new")
+
+    async def mark_sent(self, key: str, twilio_sid: str) -> None:
+        self.records[key] = Claim("sent", twilio_sid)
+
+    async def release(self, key: str) -> None:
+        self.records.pop(key, None)

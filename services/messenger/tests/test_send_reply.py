@@ -1,0 +1,104 @@
+"""The messenger's handler against in-memory fakes."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedback_contracts import Envelope, ReplyFailed, ReplyRequested, ReplySent
+from messenger.handlers import Messenger, SendPolicy, handle_reply_requested
+from messenger.ledger import InMemorySendLedger
+from messenger.ratelimit import SendRateLimiter
+from messenger.sending import RecordingSender, SendError
+from messenger.settings import whatsapp_address
+from messenger.splitting import split_body
+from service_runtime.publishing import RecordingPublisher
+
+pytestmark = pytest.mark.unit
+CUSTOMER = "whatsapp:+15550001111"
+
+
+def request(body: str = "Thanks!", reply_id: str = "SM1:reply") -> Envelope:
+    event = ReplyRequested(reply_id=reply_id, session_id="s1", recipient=CUSTOMER, body=body)
+    return Envelope.wrap(event, source="analyzer", correlation_id="SM1")
+
+
+def messenger(sender: RecordingSender, ledger: InMemorySendLedger | None = None) -> Messenger:
+    return Messenger(
+        sender=sender,
+        ledger=ledger or InMemorySendLedger(),
+        publisher=RecordingPublisher(),
+        limiter=SendRateLimiter(1000),
+        policy=SendPolicy("whatsapp:+14155238886", backoff_s=0),
+    )
+
+
+def published(deps: Messenger) -> RecordingPublisher:
+    assert isinstance(deps.publisher, RecordingPublisher)
+    return deps.publisher
+
+
+def test_split_cuts_at_whitespace_within_the_limit() -> None:
+    parts = split_body("word " * 340)  # 1,700 characters
+    assert len(parts) == 2 and all(len(part) <= 1600 for part in parts)
+    assert " ".join(parts) == ("word " * 340).strip()
+
+
+def test_from_number_is_normalized() -> None:
+    assert whatsapp_address("14155238886") == "whatsapp:+14155238886"
+    assert whatsapp_address("+14155238886") == "whatsapp:+14155238886"
+    assert whatsapp_address("whatsapp:+14155238886") == "whatsapp:+14155238886"
+
+
+async def test_long_reply_goes_out_as_two_messages() -> None:
+    deps = messenger(sender := RecordingSender())
+    await handle_reply_requested(request("x" * 1700), deps=deps)
+    assert [len(body) for _, _, body in sender.sent] == [1600, 100]
+    (sent,) = published(deps).of_type(ReplySent)
+    assert isinstance(sent.data, ReplySent) and len(sent.data.twilio_message_sids) == 2
+    assert sent.causation_id is not None and sent.correlation_id == "SM1"
+
+
+async def test_rate_limited_then_success_sends_once() -> None:
+    deps = messenger(sender := RecordingSender(failures=[SendError(429, 20429, "Too Many")]))
+    await handle_reply_requested(request(), deps=deps)
+    assert sender.attempts == 2 and len(sender.sent) == 1
+    assert len(published(deps).of_type(ReplySent)) == 1
+
+
+async def test_outside_window_is_final_without_retry() -> None:
+    deps = messenger(sender := RecordingSender(failures=[SendError(400, 63016, "outside window")]))
+    await handle_reply_requested(request(), deps=deps)
+    assert sender.attempts == 1 and sender.sent == []
+    (failed,) = published(deps).of_type(ReplyFailed)
+    assert isinstance(failed.data, ReplyFailed)
+    assert (failed.data.error_code, failed.data.permanent) == ("63016", True)
+
+
+async def test_redelivered_request_is_not_sent_twice() -> None:
+    ledger = InMemorySendLedger()
+    deps = messenger(sender := RecordingSender(), ledger)
+    await handle_reply_requested(request(), deps=deps)
+    await handle_reply_requested(request(), deps=deps)
+    assert len(sender.sent) == 1
+    sids = [env.data.twilio_message_sids for env in published(deps).of_type(ReplySent)]  # type: ignore[attr-defined]
+    assert sids[0] == sids[1]
+
+
+async def test_unknown_outcome_is_never_resent() -> None:
+    timeout = SendError(0, None, "timeout", outcome_unknown=True)
+    ledger = InMemorySendLedger()
+    deps = messenger(sender := RecordingSender(failures=[timeout]), ledger)
+    await handle_reply_requested(request(), deps=deps)
+    await handle_reply_requested(request(), deps=deps)
+    assert sender.attempts == 1
+    codes = [env.data.error_code for env in published(deps).of_type(ReplyFailed)]  # type: ignore[attr-defined]
+    assert codes == ["outcome_unknown", "outcome_unknown"]
+
+
+async def test_exhausted_retries_release_the_claim_and_raise() -> None:
+    errors = [SendError(503, None, "unavailable") for _ in range(4)]
+    ledger = InMemorySendLedger()
+    deps = messenger(RecordingSender(failures=errors), ledger)
+    with pytest.raises(SendError):
+        await handle_reply_requested(request(), deps=deps)
+    assert ledger.records == {}

@@ -1,0 +1,136 @@
+"""messenger over real Kafka, moto's DynamoDB and the Twilio stand-in."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import boto3
+import pytest
+
+from feedback_contracts import Envelope, ReplyFailed, ReplyRequested, ReplySent, topics
+from harness.topics import read_until, wait_for, with_correlation
+from messenger.bootstrap import create_app
+from messenger.provision import provision
+from messenger.settings import MessengerSettings
+from service_runtime.publishing import KafkaPublisher
+from standins.serving import RunningServer, serve_in_thread
+from standins.twilio_api import ScriptedFailure, TwilioState
+from standins.twilio_api import create_app as twilio_app
+
+pytestmark = pytest.mark.integration
+ACCOUNT, TOKEN = "AC" + "1" * 32, "e" * 32
+
+
+@pytest.fixture(scope="module")
+def twilio() -> Iterator[tuple[TwilioState, RunningServer]]:
+    state = TwilioState(ACCOUNT, TOKEN)
+    server = serve_in_thread(twilio_app(state))
+    yield state, server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def messenger(
+    kafka_bootstrap: str, aws_endpoint: str, twilio: tuple[TwilioState, RunningServer]
+) -> Iterator[RunningServer]:
+    table = f"outbound-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=aws_endpoint)
+    provision(client, table)
+    settings = MessengerSettings(
+        environment="local",
+        kafka_bootstrap_servers=kafka_bootstrap,
+        aws_endpoint_url=aws_endpoint,
+        twilio_account_sid=ACCOUNT,
+        twilio_auth_token=TOKEN,
+        twilio_whatsapp_from="14155238886",
+        twilio_api_base_url=twilio[1].url,
+        outbound_table=table,
+        send_backoff_s=0.05,
+    )  # type: ignore[call-arg]
+    server = serve_in_thread(create_app(settings), lifespan=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaPublisher]:
+    publisher = KafkaPublisher(kafka_bootstrap, client_id="test")
+    await publisher.start()
+    yield publisher
+    await publisher.stop()
+
+
+def reply(body: str) -> tuple[Envelope, str]:
+    recipient = f"whatsapp:+1555{uuid.uuid4().int % 10**7:07d}"
+    sid = "SM" + uuid.uuid4().hex
+    event = ReplyRequested(reply_id=f"{sid}:reply", session_id="s", recipient=recipient, body=body)
+    return Envelope.wrap(event, source="test", correlation_id=sid), recipient
+
+
+async def outcome(kafka_bootstrap: str, correlation_id: str) -> Envelope:
+    seen = await read_until(
+        kafka_bootstrap, topics.REPLY_OUTCOMES, with_correlation(correlation_id)
+    )
+    return next(item for item in seen if item.correlation_id == correlation_id)
+
+
+@pytest.mark.usefixtures("messenger")
+async def test_long_reply_goes_out_as_two_messages(
+    publisher: KafkaPublisher, twilio: tuple[TwilioState, RunningServer], kafka_bootstrap: str
+) -> None:
+    state = twilio[0]
+    envelope, recipient = reply("word " * 340)
+    await publisher.publish(envelope)
+    result = await outcome(kafka_bootstrap, envelope.correlation_id)
+    sent = state.sent_to(recipient)
+    assert len(sent) == 2 and all(len(message.body) <= 1600 for message in sent)
+    assert sent[0].from_ == "whatsapp:+14155238886"
+    assert isinstance(result.data, ReplySent)
+    assert result.data.twilio_message_sids == [message.sid for message in sent]
+
+
+@pytest.mark.usefixtures("messenger")
+async def test_rate_limited_then_success_sends_once(
+    publisher: KafkaPublisher, twilio: tuple[TwilioState, RunningServer], kafka_bootstrap: str
+) -> None:
+    state = twilio[0]
+    envelope, recipient = reply("thanks")
+    attempts_before = state.attempts
+    state.fail_next(ScriptedFailure(429, 20429, "Too Many Requests"))
+    await publisher.publish(envelope)
+    result = await outcome(kafka_bootstrap, envelope.correlation_id)
+    assert isinstance(result.data, ReplySent)
+    assert len(state.sent_to(recipient)) == 1 and state.attempts - attempts_before == 2
+
+
+@pytest.mark.usefixtures("messenger")
+async def test_outside_24h_window_fails_without_retry(
+    publisher: KafkaPublisher, twilio: tuple[TwilioState, RunningServer], kafka_bootstrap: str
+) -> None:
+    state = twilio[0]
+    envelope, recipient = reply("thanks")
+    attempts_before = state.attempts
+    state.fail_next(ScriptedFailure(400, 63016, "Outside the allowed window"))
+    await publisher.publish(envelope)
+    result = await outcome(kafka_bootstrap, envelope.correlation_id)
+    assert isinstance(result.data, ReplyFailed)
+    assert (result.data.error_code, result.data.permanent) == ("63016", True)
+    assert state.sent_to(recipient) == [] and state.attempts - attempts_before == 1
+
+
+@pytest.mark.usefixtures("messenger")
+async def test_redelivered_request_is_sent_once(
+    publisher: KafkaPublisher, twilio: tuple[TwilioState, RunningServer], kafka_bootstrap: str
+) -> None:
+    state = twilio[0]
+    envelope, recipient = reply("once")
+    await publisher.publish(envelope)
+    await publisher.publish(envelope)
+
+    def two_outcomes(seen: list[Envelope]) -> bool:
+        return sum(item.correlation_id == envelope.correlation_id for item in seen) == 2
+
+    await read_until(kafka_bootstrap, topics.REPLY_OUTCOMES, two_outcomes)
+    await wait_for(lambda: len(state.sent_to(recipient)) >= 1)
+    assert len(state.sent_to(recipient)) == 1
