@@ -10,12 +10,20 @@ from fastapi.testclient import TestClient
 pytestmark = pytest.mark.integration
 
 SERVICES = ["ingress", "analyzer", "messenger", "media", "persistence"]
+REQUIRED = {
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "t" * 32,
+    "TWILIO_WHATSAPP_FROM": "+14155238886",
+    "INTELLIGENCE_API_SECRET": "secret-for-tests",
+}
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_probes(service: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLASK_ENV", "local")
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)
+    for name, value in REQUIRED.items():
+        monkeypatch.setenv(name, value)
     settings_module = importlib.import_module(f"{service}.settings")
     bootstrap = importlib.import_module(f"{service}.bootstrap")
     settings_cls = next(
@@ -33,7 +41,13 @@ def test_not_ready_without_kafka(monkeypatch: pytest.MonkeyPatch) -> None:
     from ingress.bootstrap import create_app
     from ingress.settings import IngressSettings
 
-    settings = IngressSettings(environment="local", kafka_bootstrap_servers="127.0.0.1:1")
+    settings = IngressSettings(
+        environment="local",
+        kafka_bootstrap_servers="127.0.0.1:1",
+        kafka_publish_timeout_s=1,
+        twilio_auth_token="t" * 32,
+        intelligence_api_secret="secret-for-tests",
+    )
     with TestClient(create_app(settings)) as client:
         response = client.get("/readyz")
     assert response.status_code == 503
