@@ -180,9 +180,7 @@ class ConsumerLoop:
                 if attempt == self.config.max_attempts:
                     await self._dead_letter(record, error, attempts=attempt)
                     return
-                log.warning(
-                    "handler failed, retrying", extra={"attempt": attempt, "error": repr(error)}
-                )
+                log.warning("handler failed (%r), retrying", error, extra={"attempt": attempt})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.config.max_backoff_s)
 

@@ -1,18 +1,68 @@
-"""Composition root: create the adapters once and wire them into the handlers."""
+"""Composition root: create the adapters once and wire them into the handler."""
 
 from __future__ import annotations
 
+import functools
+from datetime import timedelta
+
+import boto3
+import openai
 from fastapi import FastAPI
 
+from analyzer.degrading import DegradingVerdicts
+from analyzer.dynamo_store import DynamoSessionStore
+from analyzer.handlers import Analyzer, ConversationPolicy, handle_inbound
+from analyzer.llm import OpenAIVerdicts, VerdictSource
+from analyzer.offline import OfflineVerdicts
 from analyzer.settings import AnalyzerSettings
+from feedback_contracts import topics
 from service_runtime.app import Wiring, service_app
+from service_runtime.logs import register_secrets
 from service_runtime.publishing import KafkaPublisher
+
+
+def verdict_source(settings: AnalyzerSettings) -> VerdictSource:
+    """The LLM with the offline flow behind it, or the offline flow alone without a key."""
+    if settings.openai_api_key is None:
+        return OfflineVerdicts()
+    key = settings.openai_api_key.get_secret_value()
+    register_secrets(key)
+    client = openai.AsyncOpenAI(
+        api_key=key,
+        base_url=settings.openai_base_url,
+        timeout=settings.openai_timeout_s,
+        max_retries=settings.openai_max_retries,
+    )
+    primary = OpenAIVerdicts(
+        client, model=settings.openai_model, budget_tokens=settings.history_token_budget
+    )
+    return DegradingVerdicts(
+        primary,
+        OfflineVerdicts(),
+        failure_threshold=settings.llm_failure_threshold,
+        cooldown_s=settings.llm_cooldown_s,
+    )
 
 
 def create_app(settings: AnalyzerSettings) -> FastAPI:
     """The analyzer service as a FastAPI app."""
 
     async def wire(app: FastAPI, publisher: KafkaPublisher) -> Wiring:
-        return Wiring()
+        dynamodb = boto3.resource(
+            "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+        )
+        deps = Analyzer(
+            store=DynamoSessionStore(
+                dynamodb, sessions_table=settings.sessions_table, chats_table=settings.chats_table
+            ),
+            verdicts=verdict_source(settings),
+            publisher=publisher,
+            policy=ConversationPolicy(
+                inactivity=timedelta(minutes=settings.session_inactivity_minutes),
+                limit_window=timedelta(minutes=settings.limit_window_minutes),
+            ),
+        )
+        handler = functools.partial(handle_inbound, deps=deps)
+        return Wiring(handlers={topics.INBOUND_MESSAGES: handler})
 
     return service_app(settings, wire=wire)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr, model_validator
+
 from service_runtime.settings import ServiceSettings
 
 
@@ -10,3 +12,29 @@ class AnalyzerSettings(ServiceSettings):
 
     service_name: str = "analyzer"
     http_port: int = 8001
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-5-nano"
+    openai_timeout_s: float = 15.0
+    openai_max_retries: int = 2
+    sessions_table: str = "sessions"
+    chats_table: str = "chats"
+    session_inactivity_minutes: int = 30
+    limit_window_minutes: int = 10
+    history_token_budget: int = 1500
+    llm_failure_threshold: int = 3
+    llm_cooldown_s: float = 60.0
+    max_poll_interval_s: float = 300.0
+
+    @model_validator(mode="after")
+    def _llm_fits_in_poll_interval(self) -> AnalyzerSettings:
+        # Worst case per message: every attempt times out, plus a 60 s Retry-After between them,
+        # and one re-ask for invalid output. It must stay well inside the poll interval.
+        attempts = self.openai_max_retries + 1
+        worst = 2 * (attempts * self.openai_timeout_s + self.openai_max_retries * 60)
+        if worst > self.max_poll_interval_s:
+            raise ValueError(
+                f"OPENAI_TIMEOUT_S/OPENAI_MAX_RETRIES allow {worst:.0f}s per message, "
+                f"over the {self.max_poll_interval_s:.0f}s poll interval"
+            )
+        return self

@@ -1,0 +1,114 @@
+"""An OpenAI-compatible `/v1/chat/completions` stand-in whose answers a test scripts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Reply with this message content (valid JSON or not)."""
+
+    content: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Reply with an HTTP error, optionally with a Retry-After header."""
+
+    status: int
+    retry_after_s: float | None = None
+    message: str = "scripted failure"
+
+
+@dataclass(frozen=True)
+class Stall:
+    """Answer only after this long (longer than the client's timeout, for a timeout)."""
+
+    seconds: float
+
+
+Step = Answer | Failure | Stall
+Responder = Callable[[dict[str, Any]], str]
+
+
+@dataclass
+class OpenAIState:
+    """Scripted steps, served in order; then `default` answers; every request is recorded."""
+
+    script: list[Step] = field(default_factory=list)
+    default: Responder | None = None
+    supports_json_schema: bool = True
+    requests: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def then(self, *steps: Step) -> None:
+        """Append steps to the script."""
+        with self.lock:
+            self.script.extend(steps)
+
+    def answer_json(self, **verdict: Any) -> None:
+        """Append an answer whose content is this JSON object."""
+        self.then(Answer(json.dumps(verdict)))
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    kind = "rate_limit_exceeded" if status == 429 else "server_error"
+    body = {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _completion(model: str, content: str) -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def create_app(state: OpenAIState) -> FastAPI:
+    """The stand-in's routes over `state`."""
+    app = FastAPI(title="OpenAI API stand-in")
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: Request) -> JSONResponse:
+        body = await request.json()
+        response_format = body.get("response_format") or {}
+        with state.lock:
+            state.requests.append((time.monotonic(), body))
+            if response_format.get("type") == "json_schema" and not state.supports_json_schema:
+                return _error(400, "Invalid parameter: 'response_format' of type 'json_schema'")
+            step = state.script.pop(0) if state.script else None
+        if isinstance(step, Failure):
+            headers = {"retry-after": str(step.retry_after_s)} if step.retry_after_s else None
+            return _error(step.status, step.message, headers)
+        if isinstance(step, Stall):
+            await asyncio.sleep(step.seconds)
+            step = None
+        if step is None:
+            if state.default is None:
+                return _error(500, "no scripted answer left")
+            step = Answer(state.default(body))
+        return JSONResponse(_completion(body.get("model", "stand-in"), step.content))
+
+    return app

@@ -1,0 +1,71 @@
+"""Use the LLM while it works; fall back to the offline analyzer while it keeps failing."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import openai
+
+from analyzer.llm import VerdictSource, VerdictUnavailable
+from analyzer.verdict import Conversation, Verdict
+
+log = logging.getLogger(__name__)
+FALLBACK_REPLY = "Sorry, I didn't quite get that. Could you say it again in a few words?"
+
+
+class DegradingVerdicts:
+    """The primary source, with a polite reply for bad output and a breaker for outages."""
+
+    def __init__(
+        self,
+        primary: VerdictSource,
+        offline: VerdictSource,
+        *,
+        failure_threshold: int,
+        cooldown_s: float,
+    ) -> None:
+        self._primary = primary
+        self._offline = offline
+        self._threshold = failure_threshold
+        self._cooldown_s = cooldown_s
+        self._failures = 0
+        self._open_until = 0.0
+
+    async def decide(self, conversation: Conversation) -> Verdict:
+        """A verdict from the LLM, the polite fallback, or the offline flow."""
+        if time.monotonic() < self._open_until:
+            return await self._offline.decide(conversation)
+        try:
+            verdict = await self._primary.decide(conversation)
+        except VerdictUnavailable:
+            self._failed()
+            return polite_fallback(conversation)
+        except (openai.APIError, TimeoutError) as error:
+            log.warning("LLM unavailable (%r); offline analyzer answers", error)
+            self._failed()
+            return await self._offline.decide(conversation)
+        self._failures = 0
+        return verdict
+
+    def _failed(self) -> None:
+        self._failures += 1
+        if self._failures >= self._threshold:
+            log.error("LLM keeps failing; offline analyzer for %.0fs", self._cooldown_s)
+            self._open_until = time.monotonic() + self._cooldown_s
+            self._failures = 0
+
+
+def polite_fallback(conversation: Conversation) -> Verdict:
+    """A verdict that changes nothing and asks the customer to rephrase."""
+    return Verdict(
+        reply=FALLBACK_REPLY,
+        is_feedback_session_complete=False,
+        should_persist_reply=True,
+        is_unsafe=False,
+        is_irrelevant=False,
+        product_name=conversation.product_name,
+        feedback=conversation.feedback,
+        media_urls=list(conversation.session_media),
+        next_step=conversation.step,
+    )

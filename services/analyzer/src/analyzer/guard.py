@@ -1,0 +1,41 @@
+"""Checks the analyzer applies to every verdict, whatever produced it."""
+
+from __future__ import annotations
+
+import re
+
+from analyzer.verdict import Conversation, Verdict
+
+_INJECTION = re.compile(
+    r"ignore (all |any |your |the |previous |prior |above )+(instructions|rules|prompt)"
+    r"|disregard (all |your |the |previous )*(instructions|rules)"
+    r"|(system|developer) prompt"
+    r"|you are now\b"
+    r"|mark (the |this )?(session|conversation|feedback) (as )?(complete|completed|done)"
+    r"|is_feedback_session_complete",
+    re.IGNORECASE,
+)
+
+
+def looks_like_injection(text: str) -> bool:
+    """Customer text that tries to instruct the model rather than give feedback."""
+    return bool(_INJECTION.search(text))
+
+
+def enforce(verdict: Verdict, conversation: Conversation) -> Verdict:
+    """Hold a verdict to the contract: only real media, no completion from an injection."""
+    allowed = set(conversation.session_media) | set(conversation.message.media_urls)
+    media = [url for url in verdict.media_urls if url in allowed]
+    if looks_like_injection(conversation.message.text):
+        return verdict.model_copy(
+            update={
+                "is_feedback_session_complete": False,
+                "is_irrelevant": True,
+                "should_persist_reply": False,
+                "product_name": conversation.product_name,
+                "feedback": conversation.feedback,
+                "media_urls": media,
+                "next_step": conversation.step,
+            }
+        )
+    return verdict.model_copy(update={"media_urls": media})

@@ -1,0 +1,84 @@
+"""The OpenAI adapter: strict structured outputs, `json_object` fallback, one re-ask."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import openai
+from pydantic import ValidationError
+
+from analyzer.prompt import build_messages
+from analyzer.verdict import Conversation, Verdict
+
+log = logging.getLogger(__name__)
+REASK = (
+    "Your previous answer was not valid for the required JSON schema ({error}). "
+    "Answer again with only the JSON object."
+)
+
+# Every field is required and no others are allowed, as strict structured outputs demand.
+STRICT_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {"name": "verdict", "strict": True, "schema": Verdict.model_json_schema()},
+}
+
+
+class VerdictUnavailable(Exception):
+    """The analyzer could not produce a valid verdict for this turn."""
+
+
+class VerdictSource(Protocol):
+    """Anything that decides a turn."""
+
+    async def decide(self, conversation: Conversation) -> Verdict: ...
+
+
+class OpenAIVerdicts:
+    """Asks an OpenAI (or compatible) chat-completions endpoint for a `Verdict`."""
+
+    def __init__(self, client: openai.AsyncOpenAI, *, model: str, budget_tokens: int) -> None:
+        self._client = client
+        self._model = model
+        self._budget = budget_tokens
+        self._strict_schema = True  # switched off once a server says it lacks json_schema
+
+    async def decide(self, conversation: Conversation) -> Verdict:
+        """One verdict; invalid output gets one re-ask, then `VerdictUnavailable`."""
+        messages: list[dict[str, Any]] = build_messages(conversation, budget_tokens=self._budget)
+        raw, error = await self._ask(messages)
+        if error is None:
+            return Verdict.model_validate_json(raw)
+        log.warning("invalid verdict, re-asking", extra={"error": error[:300]})
+        messages += [
+            {"role": "assistant", "content": raw},
+            {"role": "user", "content": REASK.format(error=error[:500])},
+        ]
+        raw, error = await self._ask(messages)
+        if error is None:
+            return Verdict.model_validate_json(raw)
+        raise VerdictUnavailable(f"invalid output twice: {error[:300]}")
+
+    async def _ask(self, messages: list[dict[str, Any]]) -> tuple[str, str | None]:
+        try:
+            raw = await self._complete(messages)
+        except openai.BadRequestError as rejected:
+            if not self._strict_schema or "response_format" not in str(rejected):
+                raise
+            log.warning("server lacks strict json_schema; using json_object mode")
+            self._strict_schema = False
+            raw = await self._complete(messages)
+        try:
+            Verdict.model_validate_json(raw)
+        except ValidationError as invalid:
+            return raw, str(invalid)
+        return raw, None
+
+    async def _complete(self, messages: list[dict[str, Any]]) -> str:
+        response_format: Any = STRICT_FORMAT if self._strict_schema else {"type": "json_object"}
+        completion = await self._client.chat.completions.create(
+            model=self._model,
+            messages=messages,  # type: ignore[arg-type]
+            response_format=response_format,
+        )
+        return completion.choices[0].message.content or ""

@@ -1,0 +1,62 @@
+"""Build the LLM's messages: the versioned system prompt, state, bounded history, the message."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from analyzer.verdict import Conversation, Turn
+
+PROMPT_VERSION = "system_v1"
+SYSTEM_PROMPT = resources.files("analyzer").joinpath(f"prompts/{PROMPT_VERSION}.md").read_text()
+CHARS_PER_TOKEN = 4
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap, conservative token estimate (about four characters a token)."""
+    return len(text) // CHARS_PER_TOKEN + 4
+
+
+def bounded_history(history: tuple[Turn, ...], budget_tokens: int) -> list[Turn]:
+    """The most recent turns that fit the budget; older ones are dropped (state summarizes them)."""
+    kept: list[Turn] = []
+    used = 0
+    for turn in reversed(history):
+        cost = estimate_tokens(turn.text)
+        if used + cost > budget_tokens:
+            break
+        kept.append(turn)
+        used += cost
+    return list(reversed(kept))
+
+
+def _delimited(text: str) -> str:
+    # The customer cannot close the delimiter early: any tag-like text of theirs is neutralized.
+    safe = text.replace("<", "&lt;").replace(">", "&gt;")
+    return f"<customer_message>\n{safe}\n</customer_message>"
+
+
+def _state(conversation: Conversation) -> str:
+    media = "\n".join(f"- {url}" for url in conversation.session_media) or "- (none)"
+    return (
+        "Conversation state (summary of everything earlier):\n"
+        f"- product_name: {conversation.product_name or '(unknown)'}\n"
+        f"- feedback: {conversation.feedback or '(none yet)'}\n"
+        f"- current step: {conversation.step}\n"
+        f"Media received in this session:\n{media}"
+    )
+
+
+def build_messages(conversation: Conversation, *, budget_tokens: int) -> list[dict[str, str]]:
+    """Chat-completions messages for one turn."""
+    messages = [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "system", "content": _state(conversation)},
+    ]
+    for turn in bounded_history(conversation.history, budget_tokens):
+        if turn.role == "assistant":
+            messages.append({"role": "assistant", "content": turn.text})
+        else:
+            messages.append({"role": "user", "content": _delimited(turn.text)})
+    attached = "".join(f"\n[attached media: {url}]" for url in conversation.message.media_urls)
+    messages.append({"role": "user", "content": _delimited(conversation.message.text) + attached})
+    return messages

@@ -1,0 +1,52 @@
+"""Create the analyzer's DynamoDB tables (idempotent): `python -m analyzer.provision`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from analyzer.dynamo_store import BY_SESSION
+from analyzer.settings import AnalyzerSettings
+from service_runtime.dynamo import ensure_table
+from service_runtime.settings import load_settings
+
+
+def provision(dynamodb: Any, *, sessions_table: str, chats_table: str) -> None:
+    """`sessions` keyed (sender_id, seq); `chats` keyed message_sid with a by-session index."""
+    ensure_table(
+        dynamodb,
+        name=sessions_table,
+        hash_key="sender_id",
+        range_key="seq",
+        extra_attributes={"seq": "N"},
+    )
+    ensure_table(
+        dynamodb,
+        name=chats_table,
+        hash_key="message_sid",
+        extra_attributes={"session_id": "S", "sort_key": "S"},
+        indexes=[
+            {
+                "IndexName": BY_SESSION,
+                "KeySchema": [
+                    {"AttributeName": "session_id", "KeyType": "HASH"},
+                    {"AttributeName": "sort_key", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+
+
+def main() -> None:
+    """Provision with the service's settings."""
+    settings = load_settings(AnalyzerSettings)
+    client = boto3.client(
+        "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+    )
+    provision(client, sessions_table=settings.sessions_table, chats_table=settings.chats_table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The verdict: what the conversation's analyzer (LLM or offline) decides about one turn."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Step = Literal["ask_product", "ask_feedback", "ask_photo", "confirm", "done"]
+
+
+class Verdict(BaseModel):
+    """One strict JSON answer: the reply, the extraction and the moderation signals."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reply: str = Field(description="The next WhatsApp message to the customer, under 1000 chars.")
+    is_feedback_session_complete: bool = Field(
+        description="True only when the customer confirmed product and feedback."
+    )
+    should_persist_reply: bool = Field(description="False for replies to unsafe/irrelevant input.")
+    is_unsafe: bool = Field(description="Abusive, hateful, sexual, violent or illegal content.")
+    is_irrelevant: bool = Field(description="Not about a product or this feedback conversation.")
+    product_name: str | None = Field(description="The product, once the customer named it.")
+    feedback: str | None = Field(description="The customer's opinion of the product so far.")
+    media_urls: list[str] = Field(description="Media of this session to attach to the feedback.")
+    next_step: Step = Field(description="What the conversation needs next.")
+
+
+class Turn(BaseModel):
+    """One message of the conversation as the analyzer sees it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Literal["customer", "assistant"]
+    text: str
+    media_urls: tuple[str, ...] = ()
+
+
+class Conversation(BaseModel):
+    """What the analyzer is given: the state so far, recent turns, and the new message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    product_name: str | None = None
+    feedback: str | None = None
+    session_media: tuple[str, ...] = ()
+    step: Step = "ask_product"
+    history: tuple[Turn, ...] = ()
+    message: Turn
