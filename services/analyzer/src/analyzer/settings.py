@@ -15,8 +15,8 @@ class AnalyzerSettings(ServiceSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-5-nano"
-    openai_timeout_s: float = 15.0
-    openai_max_retries: int = 2
+    openai_timeout_s: float = 10.0
+    openai_max_retries: int = 1
     sessions_table: str = "sessions"
     chats_table: str = "chats"
     session_inactivity_minutes: int = 30
