@@ -49,6 +49,10 @@ class TwilioState:
     attempts: int = 0
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     cdn: dict[str, str] = field(default_factory=dict)
+    cdn_base_url: str = ""  # another host than the API's, as Twilio's CDN is
+    downloads: int = 0
+    credentials_sent_to_cdn: int = 0
+    deleted: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, *failures: ScriptedFailure) -> None:
@@ -152,13 +156,27 @@ def create_app(state: TwilioState) -> FastAPI:
         token = secrets.token_urlsafe(16)
         with state.lock:
             state.cdn[token] = media_sid
-        return RedirectResponse(f"/cdn/{token}", status_code=307)
+        return RedirectResponse(f"{state.cdn_base_url}/cdn/{token}", status_code=307)
+
+    @app.delete(API + "/Messages/{message_sid}/Media/{media_sid}.json")
+    async def delete_media(
+        account_sid: str, message_sid: str, media_sid: str, request: Request
+    ) -> Response:
+        if not _authorized(request, state):
+            return _error(401, 20003, "Authenticate")
+        with state.lock:
+            found = state.media.pop(media_sid, None)
+            state.deleted.append(media_sid)
+        return Response(status_code=204 if found else 404)
 
     @app.get("/cdn/{token}")
-    async def cdn(token: str) -> Response:
+    async def cdn(token: str, request: Request) -> Response:
         media_sid = state.cdn.get(token)
-        if media_sid is None:
+        if media_sid is None or media_sid not in state.media:
             return Response(status_code=404)
+        with state.lock:
+            state.downloads += 1
+            state.credentials_sent_to_cdn += "authorization" in request.headers
         content, content_type = state.media[media_sid]
         return Response(content, media_type=content_type)
 

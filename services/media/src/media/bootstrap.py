@@ -1,18 +1,58 @@
-"""Composition root: create the adapters once and wire them into the handlers."""
+"""Composition root: create the adapters once and wire them into the handler."""
 
 from __future__ import annotations
 
+import functools
+
+import boto3
+import httpx
 from fastapi import FastAPI
 
+from feedback_contracts import topics
+from media.handlers import MediaCopier, handle_feedback_completed
+from media.safety import HostPolicy
 from media.settings import MediaSettings
+from media.sink import S3MediaSink
+from media.source import TwilioMediaSource
 from service_runtime.app import Wiring, service_app
+from service_runtime.logs import register_secrets
 from service_runtime.publishing import KafkaPublisher
 
 
 def create_app(settings: MediaSettings) -> FastAPI:
     """The media service as a FastAPI app."""
+    token = settings.twilio_auth_token.get_secret_value()
+    register_secrets(token)
 
     async def wire(app: FastAPI, publisher: KafkaPublisher) -> Wiring:
-        return Wiring()
+        http = httpx.Client(timeout=settings.media_timeout_s)
+        s3 = boto3.client(
+            "s3", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+        )
+        policy = HostPolicy(
+            api_hosts=tuple(settings.twilio_api_hosts),
+            cdn_hosts=tuple(settings.media_cdn_hosts),
+            trusted_private=tuple(settings.media_trusted_private_hosts),
+        )
+        deps = MediaCopier(
+            source=TwilioMediaSource(
+                http,
+                account_sid=settings.twilio_account_sid,
+                auth_token=token,
+                policy=policy,
+                attempts=settings.media_download_attempts,
+            ),
+            sink=S3MediaSink(
+                s3, bucket=settings.s3_bucket_name, part_size=settings.media_part_size_mb * 2**20
+            ),
+            publisher=publisher,
+            delete_after_copy=settings.delete_twilio_media_after_copy,
+        )
+
+        async def close() -> None:
+            http.close()
+
+        handler = functools.partial(handle_feedback_completed, deps=deps)
+        return Wiring(handlers={topics.FEEDBACK_COMPLETED: handler}, closers=[close])
 
     return service_app(settings, wire=wire)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from service_runtime.settings import ServiceSettings
 
 
@@ -10,3 +12,13 @@ class MediaSettings(ServiceSettings):
 
     service_name: str = "media"
     http_port: int = 8003
+    twilio_account_sid: str
+    twilio_auth_token: SecretStr
+    s3_bucket_name: str = "theunce-project"
+    twilio_api_hosts: list[str] = ["api.twilio.com"]
+    media_cdn_hosts: list[str] = ["*.twiliocdn.com", "*.twilio.com", "*.amazonaws.com"]
+    media_trusted_private_hosts: list[str] = []
+    media_part_size_mb: int = 8
+    media_download_attempts: int = 4
+    media_timeout_s: float = 30.0
+    delete_twilio_media_after_copy: bool = False

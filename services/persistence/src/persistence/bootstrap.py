@@ -1,18 +1,59 @@
-"""Composition root: create the adapters once and wire them into the handlers."""
+"""Composition root: create the engine once and wire it into the handlers and the API."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import functools
 
+from fastapi import FastAPI
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+from feedback_contracts import topics
+from persistence.api import router
+from persistence.handlers import handle_feedback_completed, handle_media_stored
 from persistence.settings import PersistenceSettings
+from persistence.store import FeedbackStore
 from service_runtime.app import Wiring, service_app
+from service_runtime.logs import register_secrets
 from service_runtime.publishing import KafkaPublisher
 
 
 def create_app(settings: PersistenceSettings) -> FastAPI:
     """The persistence service as a FastAPI app."""
+    secret = settings.intelligence_api_secret.get_secret_value()
+    register_secrets(secret)
 
     async def wire(app: FastAPI, publisher: KafkaPublisher) -> Wiring:
-        return Wiring()
+        engine = create_engine(
+            settings.database_url,
+            pool_pre_ping=True,
+            **(
+                {"pool_size": settings.database_pool_size}
+                if "sqlite" not in settings.database_url
+                else {}
+            ),
+        )
+        _instrument(engine)
+        store = FeedbackStore(sessionmaker(engine, expire_on_commit=False))
+        app.state.store, app.state.api_secret = store, secret
 
-    return service_app(settings, wire=wire)
+        async def close() -> None:
+            engine.dispose()
+
+        return Wiring(
+            handlers={
+                topics.FEEDBACK_COMPLETED: functools.partial(
+                    handle_feedback_completed, store=store
+                ),
+                topics.MEDIA_STORED: functools.partial(handle_media_stored, store=store),
+            },
+            closers=[close],
+        )
+
+    return service_app(settings, wire=wire, routers=[router])
+
+
+def _instrument(engine: object) -> None:
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    SQLAlchemyInstrumentor().instrument(engine=engine)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from service_runtime.settings import ServiceSettings
 
 
@@ -10,3 +12,6 @@ class PersistenceSettings(ServiceSettings):
 
     service_name: str = "persistence"
     http_port: int = 8004
+    database_url: str
+    intelligence_api_secret: SecretStr
+    database_pool_size: int = 5

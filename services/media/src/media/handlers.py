@@ -1,0 +1,62 @@
+"""Copy every media item of a completed feedback and publish what happened to each."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from feedback_contracts import Envelope, FeedbackCompleted, MediaReference, MediaStored
+from media.copying import copy_media_to_s3
+from media.safety import MediaRefused
+from media.sink import MediaSink
+from media.source import MediaSource
+from service_runtime.consuming import PermanentError
+from service_runtime.publishing import Publisher
+
+log = logging.getLogger(__name__)
+SOURCE = "feedback-intelligence/media"
+
+
+@dataclass(frozen=True)
+class MediaCopier:
+    """The adapters the handler needs, wired by the composition root."""
+
+    source: MediaSource
+    sink: MediaSink
+    publisher: Publisher
+    delete_after_copy: bool = False
+
+
+async def handle_feedback_completed(envelope: Envelope, *, deps: MediaCopier) -> None:
+    """One media-stored event per item: stored with its S3 URI, or refused with the reason."""
+    completed = envelope.data
+    if not isinstance(completed, FeedbackCompleted):
+        raise PermanentError(f"unexpected event {envelope.type} on the feedback topic")
+    for media in completed.media:
+        stored = await asyncio.to_thread(_copy, media, deps)
+        event = MediaStored(
+            session_id=completed.session_id,
+            sender_id=completed.sender_id,
+            message_sid=media.message_sid,
+            media_sid=media.media_sid,
+            **stored,
+        )
+        await deps.publisher.publish(envelope.follow(event, source=SOURCE))
+
+
+def _copy(media: MediaReference, deps: MediaCopier) -> dict[str, object]:
+    try:
+        stored = copy_media_to_s3(media, source=deps.source, sink=deps.sink)
+    except MediaRefused as refused:
+        log.warning("media refused", extra={"media_sid": media.media_sid, "reason": str(refused)})
+        return {"status": "refused", "reason": str(refused), "content_type": media.content_type}
+    if deps.delete_after_copy:
+        deps.source.delete(media.url)
+    return {
+        "status": "stored",
+        "s3_uri": stored.uri,
+        "content_type": stored.content_type,
+        "size_bytes": stored.size,
+        "sha256": stored.sha256,
+    }

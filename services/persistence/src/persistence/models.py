@@ -1,0 +1,97 @@
+"""SQLAlchemy 2.0 models: those of the original service, plus the media awaiting a feedback."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+TextList = sa.JSON().with_variant(postgresql.ARRAY(sa.Text()), "postgresql")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with timestamps on every table that has them."""
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now(), onupdate=sa.func.now()
+    )
+
+
+class User(Timestamps, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    hashed_password: Mapped[str | None] = mapped_column(sa.String(200))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+
+
+class Feedback(Timestamps, Base):
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    sender_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    product_name: Mapped[str] = mapped_column(sa.String(300), index=True)
+    feedback_text: Mapped[str] = mapped_column(sa.Text())
+    media_urls: Mapped[list[str]] = mapped_column(TextList, default=list)
+    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class StoredMedia(Base):
+    """A media-stored event, kept until (and after) its feedback row exists."""
+
+    __tablename__ = "stored_media"
+
+    media_sid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    message_sid: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    s3_uri: Mapped[str | None] = mapped_column(sa.Text())
+    content_type: Mapped[str | None] = mapped_column(sa.String(100))
+    size_bytes: Mapped[int | None] = mapped_column(sa.BigInteger())
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    reason: Mapped[str | None] = mapped_column(sa.Text())
+
+
+class JobStatus(enum.StrEnum):
+    processing = "processing"
+    completed = "completed"
+    failed = "failed"
+
+
+class Job(Timestamps, Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_name: Mapped[str] = mapped_column(sa.String(200))
+    last_processed_id: Mapped[int | None]
+    status: Mapped[JobStatus] = mapped_column(
+        sa.Enum(JobStatus, name="job_status", native_enum=False, length=16)
+    )
+
+
+class JobConfig(Base):
+    __tablename__ = "job_configs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    config: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
+
+
+class Topic(Timestamps, Base):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(sa.Text())
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())

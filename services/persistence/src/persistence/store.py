@@ -1,0 +1,114 @@
+"""Feedback rows: idempotent writes whatever order the events arrive in, and reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from feedback_contracts import FeedbackCompleted, MediaStored
+from persistence.models import Feedback, StoredMedia
+
+
+@dataclass(frozen=True)
+class FeedbackQuery:
+    """Filters and a page of the read API."""
+
+    sender_id: str | None = None
+    product_name: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class FeedbackStore:
+    """PostgreSQL (or SQLite locally) through one SQLAlchemy engine."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def save_completed(self, event: FeedbackCompleted) -> None:
+        """One row per session; media already stored for it fills `media_urls`."""
+        with self._sessions.begin() as db:
+            values = {
+                "session_id": event.session_id,
+                "sender_id": event.sender_id,
+                "product_name": event.product_name,
+                "feedback_text": event.feedback_text,
+                "media_urls": [],
+                "completed_at": event.completed_at,
+            }
+            db.execute(_insert_ignoring_duplicates(db, Feedback, values, "session_id"))
+            _refresh_media_urls(db, event.session_id)
+
+    def save_media(self, event: MediaStored) -> None:
+        """Remember the media; attach its URI when the feedback row exists (or later)."""
+        with self._sessions.begin() as db:
+            values = {
+                "media_sid": event.media_sid,
+                "session_id": event.session_id,
+                "message_sid": event.message_sid,
+                "status": event.status,
+                "s3_uri": event.s3_uri,
+                "content_type": event.content_type,
+                "size_bytes": event.size_bytes,
+                "sha256": event.sha256,
+                "reason": event.reason,
+            }
+            db.execute(_insert_ignoring_duplicates(db, StoredMedia, values, "media_sid"))
+            _refresh_media_urls(db, event.session_id)
+
+    def get(self, feedback_id: int) -> Feedback | None:
+        """One row by id."""
+        with self._sessions() as db:
+            return db.get(Feedback, feedback_id)
+
+    def find(self, query: FeedbackQuery) -> tuple[list[Feedback], int]:
+        """A page of rows, newest first, and how many match in all."""
+        conditions = []
+        if query.sender_id:
+            conditions.append(Feedback.sender_id == query.sender_id)
+        if query.product_name:
+            conditions.append(Feedback.product_name.ilike(f"%{query.product_name}%"))
+        if query.since:
+            conditions.append(Feedback.created_at >= query.since)
+        if query.until:
+            conditions.append(Feedback.created_at < query.until)
+        with self._sessions() as db:
+            total = db.scalar(sa.select(sa.func.count()).select_from(Feedback).where(*conditions))
+            rows = db.scalars(
+                sa.select(Feedback)
+                .where(*conditions)
+                .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+                .limit(query.limit)
+                .offset(query.offset)
+            ).all()
+        return list(rows), int(total or 0)
+
+
+def _insert_ignoring_duplicates(
+    db: Session, model: type[Any], values: dict[str, Any], key: str
+) -> sa.Executable:
+    if db.get_bind().dialect.name == "postgresql":
+        return (
+            postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+        )
+    return sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+
+
+def _refresh_media_urls(db: Session, session_id: str) -> None:
+    uris = db.scalars(
+        sa.select(StoredMedia.s3_uri)
+        .where(StoredMedia.session_id == session_id, StoredMedia.status == "stored")
+        .order_by(StoredMedia.s3_uri)
+    ).all()
+    db.execute(
+        sa.update(Feedback)
+        .where(Feedback.session_id == session_id)
+        .values(media_urls=[uri for uri in uris if uri])
+    )

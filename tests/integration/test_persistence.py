@@ -1,0 +1,156 @@
+"""persistence on a real PostgreSQL: migrations, idempotent writes in any order, the read API."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import sessionmaker
+
+from feedback_contracts import FeedbackCompleted, MediaStored
+from persistence.bootstrap import create_app
+from persistence.migrate import alembic_config
+from persistence.models import Feedback
+from persistence.settings import PersistenceSettings
+from persistence.store import FeedbackQuery, FeedbackStore
+
+pytestmark = pytest.mark.integration
+SECRET = "read-api-secret"
+
+
+@pytest.fixture
+def database(postgres_url: str) -> Iterator[str]:
+    """A fresh database on the real server, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def store(database: str) -> Iterator[FeedbackStore]:
+    command.upgrade(alembic_config(database), "head")
+    engine = sa.create_engine(database)
+    yield FeedbackStore(sessionmaker(engine, expire_on_commit=False))
+    engine.dispose()
+
+
+def tables(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade(database: str) -> None:
+    config = alembic_config(database)
+    command.upgrade(config, "head")
+    assert {"users", "feedback", "jobs", "job_configs", "topics", "stored_media"} <= tables(
+        database
+    )
+    command.downgrade(config, "base")
+    assert tables(database) == {"alembic_version"}
+    command.upgrade(config, "head")
+    assert "feedback" in tables(database)
+
+
+def completed(session_id: str) -> FeedbackCompleted:
+    return FeedbackCompleted(
+        session_id=session_id,
+        sender_id="whatsapp:+15550001111",
+        product_name="Acme kettle",
+        feedback_text="Boils fast",
+        completed_at=datetime.now(UTC),
+    )
+
+
+def stored(session_id: str, media_sid: str) -> MediaStored:
+    return MediaStored(
+        session_id=session_id,
+        sender_id="whatsapp:+15550001111",
+        message_sid="MM1",
+        media_sid=media_sid,
+        status="stored",
+        s3_uri=f"s3://bucket/feedback-media/MM1/{media_sid}.jpg",
+        content_type="image/jpeg",
+        size_bytes=10,
+        sha256="ab" * 32,
+    )
+
+
+def rows(store: FeedbackStore, session_id: str) -> list[Feedback]:
+    found, _ = store.find(FeedbackQuery(limit=200))
+    return [row for row in found if row.session_id == session_id]
+
+
+def test_events_in_reverse_order_give_one_complete_row(store: FeedbackStore) -> None:
+    session = uuid.uuid4().hex
+    store.save_media(stored(session, "ME2"))
+    store.save_media(stored(session, "ME1"))
+    store.save_completed(completed(session))
+    (row,) = rows(store, session)
+    assert row.media_urls == [
+        "s3://bucket/feedback-media/MM1/ME1.jpg",
+        "s3://bucket/feedback-media/MM1/ME2.jpg",
+    ]
+
+
+def test_redelivered_events_duplicate_nothing(store: FeedbackStore) -> None:
+    session = uuid.uuid4().hex
+    store.save_completed(completed(session))
+    for _ in range(2):
+        store.save_media(stored(session, "ME1"))
+        store.save_completed(completed(session))
+    (row,) = rows(store, session)
+    assert row.media_urls == ["s3://bucket/feedback-media/MM1/ME1.jpg"]
+
+
+def test_refused_media_is_not_a_media_url(store: FeedbackStore) -> None:
+    session = uuid.uuid4().hex
+    refused = stored(session, "ME9").model_copy(
+        update={"status": "refused", "s3_uri": None, "reason": "image/jpeg over 5242880 bytes"}
+    )
+    store.save_completed(completed(session))
+    store.save_media(refused)
+    (row,) = rows(store, session)
+    assert row.media_urls == []
+
+
+def test_read_api(database: str, kafka_bootstrap: str) -> None:
+    command.upgrade(alembic_config(database), "head")
+    settings = PersistenceSettings(
+        environment="local",
+        kafka_bootstrap_servers=kafka_bootstrap,
+        database_url=database,
+        intelligence_api_secret=SECRET,
+    )
+    with TestClient(create_app(settings)) as client:
+        store: FeedbackStore = client.app.state.store  # type: ignore[attr-defined]
+        for index in range(3):
+            store.save_completed(completed(f"session-{index}"))
+        auth = {"Authorization": f"Bearer {SECRET}"}
+        assert client.get("/feedback").status_code == 401
+        page = client.get("/feedback", params={"limit": 2}, headers=auth).json()
+        assert (page["total"], len(page["items"]), page["next_offset"]) == (3, 2, 2)
+        rest = client.get("/feedback", params={"limit": 2, "offset": 2}, headers=auth).json()
+        assert len(rest["items"]) == 1 and rest["next_offset"] is None
+        one = client.get(f"/feedback/{rest['items'][0]['id']}", headers=auth).json()
+        assert one["product_name"] == "Acme kettle"
+        assert client.get("/feedback/999999", headers=auth).status_code == 404
+        filtered = client.get("/feedback", params={"product_name": "kettle"}, headers=auth).json()
+        assert filtered["total"] == 3
+        assert (
+            client.get("/feedback", params={"sender_id": "nobody"}, headers=auth).json()["total"]
+            == 0
+        )
