@@ -131,7 +131,7 @@ def test_forged_media_url_to_a_private_address_is_refused(url: str, s3: tuple[ob
     media = MediaReference(message_sid="MM1", media_sid="ME1", url=url, content_type="image/jpeg")
     sink = S3MediaSink(client, bucket=bucket, part_size=5 * 2**20)
     with pytest.raises(
-        MediaRefused, match="not an allowed media host|non-public address|plain http"
+        MediaRefused, match=r"not an allowed media host|non-public address|plain http"
     ):
         copy_media_to_s3(media, source=source(policy), sink=sink)
 
