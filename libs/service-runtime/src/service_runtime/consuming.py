@@ -160,6 +160,8 @@ class ConsumerLoop:
             except ContractError as error:
                 await self._dead_letter(record, error)
                 return
+            span.set_attribute("messaging.message.id", envelope.id)
+            span.set_attribute("feedback.correlation_id", envelope.correlation_id)
             token = correlation_id.set(envelope.correlation_id)
             try:
                 await self._with_retries(record, envelope)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
+from opentelemetry import trace
+
 from feedback_contracts import DeliveryStatus, Envelope, InboundMessage, MediaItem
 from service_runtime.publishing import Publisher
 
@@ -76,6 +78,7 @@ def inbound_from_api(*, sender_id: str, message: str) -> InboundMessage:
 
 async def publish_inbound(event: InboundMessage | DeliveryStatus, *, publisher: Publisher) -> None:
     """Publish with the Twilio MessageSid as the correlation id (raises `PublishError`)."""
+    trace.get_current_span().set_attribute("feedback.correlation_id", event.message_sid)
     await publisher.publish(Envelope.wrap(event, source=SOURCE, correlation_id=event.message_sid))
 
 

@@ -1,0 +1,81 @@
+"""The whole system, started once for the e2e tests, with the stand-ins and a span receiver."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from harness.system import System, SystemConfig, start_system
+from standins.openai_api import OpenAIState
+from standins.openai_api import create_app as openai_app
+from standins.otlp import SpanLog
+from standins.otlp import create_app as otlp_app
+from standins.serving import RunningServer, serve_in_thread
+from standins.twilio_api import TwilioState
+from standins.twilio_api import create_app as twilio_app
+
+
+@dataclass
+class World:
+    """Everything an e2e test touches."""
+
+    system: System
+    twilio: TwilioState
+    twilio_url: str
+    llm: OpenAIState
+    spans: SpanLog
+    database_url: str
+
+
+@pytest.fixture(scope="session")
+def world(
+    kafka_bootstrap: str,
+    postgres_url: str,
+    aws_endpoint: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[World]:
+    config = SystemConfig(
+        kafka=kafka_bootstrap,
+        database_url="",
+        aws_endpoint=aws_endpoint,
+        twilio_api="",
+        openai_api=None,
+    )
+    twilio = TwilioState(config.account_sid, config.auth_token)
+    llm, spans = OpenAIState(), SpanLog()
+    servers: list[RunningServer] = [
+        serve_in_thread(twilio_app(twilio)),
+        serve_in_thread(openai_app(llm)),
+        serve_in_thread(otlp_app(spans)),
+    ]
+    twilio.cdn_base_url = servers[0].url
+    database = _fresh_database(postgres_url)
+    config = SystemConfig(
+        kafka=kafka_bootstrap,
+        database_url=database,
+        aws_endpoint=aws_endpoint,
+        twilio_api=servers[0].url.replace("127.0.0.1", "localhost"),
+        openai_api=f"{servers[1].url}/v1",
+        otlp_endpoint=servers[2].url,
+        bucket=f"e2e-{uuid.uuid4().hex[:8]}",
+    )
+    system = start_system(config, tmp_path_factory.mktemp("system"))
+    try:
+        yield World(system, twilio, config.twilio_api, llm, spans, database)
+    finally:
+        system.stop()
+        for server in servers:
+            server.stop()
+
+
+def _fresh_database(postgres_url: str) -> str:
+    name = f"e2e_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"

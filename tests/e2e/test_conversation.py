@@ -1,0 +1,185 @@
+"""A customer's whole conversation through five service processes, real Kafka, PostgreSQL, moto."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from media.metadata import strip_metadata
+from standins.twilio_webhooks import inbound_params, post_signed
+
+from .conftest import World
+
+pytestmark = pytest.mark.e2e
+SERVICES = {"ingress", "analyzer", "messenger", "media", "persistence"}
+
+
+def verdict(reply: str, step: str, **values: Any) -> dict[str, Any]:
+    return {
+        "reply": reply,
+        "is_feedback_session_complete": False,
+        "should_persist_reply": True,
+        "is_unsafe": False,
+        "is_irrelevant": False,
+        "product_name": None,
+        "feedback": None,
+        "media_urls": [],
+        "next_step": step,
+        **values,
+    }
+
+
+def photo_with_gps() -> bytes:
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (52.0, 22.0, 10.0), 3: "E", 4: (4.0, 53.0, 20.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), "orange").save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+class Customer:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.number = f"whatsapp:+1555{uuid.uuid4().int % 10**7:07d}"
+        self.client = httpx.Client(timeout=20)
+
+    def says(self, body: str, media: list[tuple[str, str]] = ()) -> dict[str, str]:  # type: ignore[assignment]
+        config = self.world.system.config
+        params = inbound_params(
+            account_sid=config.account_sid,
+            sender=self.number,
+            to=config.business_number,
+            body=body,
+            media=list(media),
+        )
+        self.send(params)
+        return params
+
+    def send(self, params: dict[str, str]) -> None:
+        url = f"{self.world.system.urls['ingress']}/twilio/messages"
+        response = post_signed(self.client, url, params, self.world.system.config.auth_token)
+        assert response.status_code == 200, response.text
+
+    def replies(self) -> list[str]:
+        return [message.body for message in self.world.twilio.sent_to(self.number)]
+
+    def waits_for_reply(self, count: int) -> None:
+        deadline = time.monotonic() + 60
+        while len(self.replies()) < count:
+            assert time.monotonic() < deadline, f"replies so far: {self.replies()}"
+            time.sleep(0.1)
+
+
+def feedback_rows(database_url: str, sender: str) -> list[Any]:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(
+                connection.execute(
+                    sa.text(
+                        "select product_name, feedback_text, media_urls from feedback where sender_id = :s"
+                    ),
+                    {"s": sender},
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def test_conversation_with_a_photo_end_to_end(world: World) -> None:
+    customer, llm = Customer(world), world.llm
+    photo = photo_with_gps()
+    llm.answer_json(**verdict("Hi! Which product is it about?", "ask_product"))
+    customer.says("Hello")
+    customer.waits_for_reply(1)
+    llm.answer_json(
+        **verdict(
+            "What do you think of the Acme kettle?", "ask_feedback", product_name="Acme kettle"
+        )
+    )
+    customer.says("The Acme kettle")
+    customer.waits_for_reply(2)
+    message_sid = "MM" + uuid.uuid4().hex
+    path = world.twilio.add_media(message_sid, photo, "image/jpeg")
+    media_url = world.twilio_url + path
+    llm.answer_json(
+        **verdict(
+            "Thanks for the photo! Submit?",
+            "confirm",
+            product_name="Acme kettle",
+            feedback="Boils fast, lid leaks",
+            media_urls=[media_url],
+        )
+    )
+    params = customer.says("Boils fast, lid leaks", media=[(media_url, "image/jpeg")])
+    customer.waits_for_reply(3)
+    llm.answer_json(
+        **verdict(
+            "Thank you! Recorded.",
+            "done",
+            is_feedback_session_complete=True,
+            product_name="Acme kettle",
+            feedback="Boils fast, lid leaks",
+            media_urls=[media_url],
+        )
+    )
+    last = customer.says("yes")
+    customer.waits_for_reply(4)
+
+    assert customer.replies() == [
+        "Hi! Which product is it about?",
+        "What do you think of the Acme kettle?",
+        "Thanks for the photo! Submit?",
+        "Thank you! Recorded.",
+    ]
+    media_sid = path.rsplit("/", 1)[-1]
+    key = f"feedback-media/{params['MessageSid']}/{media_sid}.jpg"
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=world.system.config.aws_endpoint)
+    bucket = world.system.config.bucket
+
+    def stored_row() -> bool:
+        rows = feedback_rows(world.database_url, customer.number)
+        return bool(rows) and bool(rows[0].media_urls)
+
+    deadline = time.monotonic() + 60
+    while not stored_row():
+        assert time.monotonic() < deadline, "no feedback row with media"
+        time.sleep(0.2)
+    (row,) = feedback_rows(world.database_url, customer.number)
+    assert (row.product_name, row.feedback_text) == ("Acme kettle", "Boils fast, lid leaks")
+    assert list(row.media_urls) == [f"s3://{bucket}/{key}"]
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert (
+        body == strip_metadata("image/jpeg", photo) and not Image.open(io.BytesIO(body)).getexif()
+    )
+
+    def one_trace_through_all_services() -> bool:
+        traces = world.spans.traces_with("feedback.correlation_id", last["MessageSid"])
+        return len(traces) == 1 and world.spans.services_in(next(iter(traces))) >= SERVICES
+
+    deadline = time.monotonic() + 30
+    while not one_trace_through_all_services():
+        traces = world.spans.traces_with("feedback.correlation_id", last["MessageSid"])
+        services = [world.spans.services_in(t) for t in traces]
+        assert time.monotonic() < deadline, f"traces {traces} cover {services}"
+        time.sleep(0.2)
+
+
+def test_duplicate_webhook_gives_one_reply(world: World) -> None:
+    customer = Customer(world)
+    world.llm.answer_json(**verdict("Hi! Which product is it about?", "ask_product"))
+    params = customer.says("Hello")
+    customer.send(params)  # Twilio retried the same webhook (same MessageSid)
+    customer.waits_for_reply(1)
+    world.llm.answer_json(**verdict("Which one exactly?", "ask_product"))
+    customer.says("hmm")
+    customer.waits_for_reply(2)
+    assert customer.replies() == ["Hi! Which product is it about?", "Which one exactly?"]

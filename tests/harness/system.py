@@ -1,0 +1,136 @@
+"""The whole system as separate processes: provisioning, the five services, clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.processes import InfrastructureError, free_port, stop, wait_until
+
+SERVICES = ("ingress", "analyzer", "messenger", "media", "persistence")
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    """Where the real parts and the stand-ins answer, and the shared secrets."""
+
+    kafka: str
+    database_url: str
+    aws_endpoint: str
+    twilio_api: str
+    openai_api: str | None
+    otlp_endpoint: str | None = None
+    account_sid: str = "AC" + "7" * 32
+    auth_token: str = "5" * 32
+    api_secret: str = "system-api-secret"
+    business_number: str = "whatsapp:+14155238886"
+    bucket: str = "theunce-project"
+
+
+@dataclass
+class System:
+    """Running service processes and their base URLs."""
+
+    config: SystemConfig
+    workdir: Path
+    urls: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        """SIGTERM every service and wait for it."""
+        for process in self.processes.values():
+            stop(process, timeout_s=20)
+
+
+def environment(config: SystemConfig) -> dict[str, str]:
+    """The settings every process gets (each service ignores what it does not use)."""
+    local_hosts = json.dumps(["localhost", "127.0.0.1"])
+    values = {
+        "FLASK_ENV": "local",
+        "KAFKA_BOOTSTRAP_SERVERS": config.kafka,
+        "AWS_ENDPOINT_URL": config.aws_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "HTTP_HOST": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "TWILIO_ACCOUNT_SID": config.account_sid,
+        "TWILIO_AUTH_TOKEN": config.auth_token,
+        "TWILIO_WHATSAPP_FROM": config.business_number,
+        "TWILIO_API_BASE_URL": config.twilio_api,
+        "INTELLIGENCE_API_SECRET": config.api_secret,
+        "DATABASE_URL": config.database_url,
+        "S3_BUCKET_NAME": config.bucket,
+        "TWILIO_API_HOSTS": local_hosts,
+        "MEDIA_CDN_HOSTS": local_hosts,
+        "MEDIA_TRUSTED_PRIVATE_HOSTS": local_hosts,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+    }
+    if config.openai_api:
+        values |= {"OPENAI_API_KEY": "sk-local-stand-in", "OPENAI_BASE_URL": config.openai_api}
+    if config.otlp_endpoint:
+        values["OTEL_EXPORTER_OTLP_ENDPOINT"] = config.otlp_endpoint
+    return values
+
+
+def provision(config: SystemConfig, workdir: Path) -> None:
+    """Topics, tables, bucket and migrations, with the same commands operators run."""
+    env = {**os.environ, **environment(config)}
+    commands = [
+        ["-m", "service_runtime.admin", "--bootstrap", config.kafka, "--partitions", "6"],
+        ["-m", "analyzer.provision"],
+        ["-m", "messenger.provision"],
+        ["-m", "media.provision"],
+        ["-m", "persistence.migrate"],
+    ]
+    for command in commands:
+        result = subprocess.run(
+            [sys.executable, *command], env=env, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise InfrastructureError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def start_system(config: SystemConfig, workdir: Path) -> System:
+    """Provision, then start the five services and wait until each is ready."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    provision(config, workdir)
+    system = System(config, workdir)
+    base_env = {**os.environ, **environment(config)}
+    try:
+        for name in SERVICES:
+            port = free_port()
+            log = workdir / f"{name}.log"
+            with open(log, "wb") as out:
+                system.processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", f"{name}.main"],
+                    env={**base_env, "HTTP_PORT": str(port)},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            system.urls[name] = f"http://127.0.0.1:{port}"
+        for name, url in system.urls.items():
+            wait_until(
+                lambda url=url: _ready(url),  # type: ignore[misc]
+                timeout_s=90,
+                what=name,
+                process=system.processes[name],
+                log=workdir / f"{name}.log",
+            )
+    except BaseException:
+        system.stop()
+        raise
+    return system
