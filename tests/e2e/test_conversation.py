@@ -85,7 +85,8 @@ def feedback_rows(database_url: str, sender: str) -> list[Any]:
             return list(
                 connection.execute(
                     sa.text(
-                        "select product_name, feedback_text, media_urls from feedback where sender_id = :s"
+                        "select product_name, feedback_text, media_urls from feedback"
+                        " where sender_id = :s"
                     ),
                     {"s": sender},
                 )
