@@ -4,7 +4,7 @@ RUN := uv run --no-sync
 PYTEST_ARGS ?=
 PACKAGES := feedback_contracts service_runtime standins ingress analyzer messenger media persistence
 
-.PHONY: help setup test lint typecheck schemas schemas-check unit integration bench-ingress
+.PHONY: help setup test lint typecheck schemas schemas-check unit integration bench-ingress bench-media bench-pipeline
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -36,3 +36,9 @@ schemas-check: ## Fail when the committed schemas drift from the models
 
 bench-ingress: ## Benchmark ingress against a bare FastAPI form endpoint (prints JSON)
 	$(RUN) python benchmarks/ingress.py
+
+bench-media: ## Benchmark the media copy against a plain boto3 copy (prints JSON)
+	$(RUN) python benchmarks/media.py
+
+bench-pipeline: ## Benchmark webhooks to replies through the whole system (prints JSON)
+	$(RUN) python benchmarks/pipeline.py

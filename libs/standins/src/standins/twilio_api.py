@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -27,6 +28,7 @@ class SentMessage:
     body: str
     status_callback: str | None
     media_urls: tuple[str, ...] = ()
+    accepted_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,12 @@ def create_app(state: TwilioState) -> FastAPI:
             state.deleted.append(media_sid)
         return Response(status_code=204 if found else 404)
 
+    @app.post("/_standin/media/{message_sid}")
+    async def host_media(message_sid: str, request: Request) -> dict[str, str]:
+        """Control API for other processes: host the posted bytes as a message's media."""
+        content_type = request.headers.get("content-type", "application/octet-stream")
+        return {"path": state.add_media(message_sid, await request.body(), content_type)}
+
     @app.get("/cdn/{token}")
     async def cdn(token: str, request: Request) -> Response:
         media_sid = state.cdn.get(token)
@@ -181,3 +189,24 @@ def create_app(state: TwilioState) -> FastAPI:
         return Response(content, media_type=content_type)
 
     return app
+
+
+def main() -> None:
+    """Run the stand-in as its own process: `python -m standins.twilio_api --port N`."""
+    import argparse
+
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--account-sid", required=True)
+    parser.add_argument("--auth-token", required=True)
+    args = parser.parse_args()
+    state = TwilioState(
+        args.account_sid, args.auth_token, cdn_base_url=f"http://127.0.0.1:{args.port}"
+    )
+    uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -34,6 +34,9 @@ def create_app(settings: MediaSettings) -> FastAPI:
             cdn_hosts=tuple(settings.media_cdn_hosts),
             trusted_private=tuple(settings.media_trusted_private_hosts),
         )
+        sink = S3MediaSink(
+            s3, bucket=settings.s3_bucket_name, part_size=settings.media_part_size_mb * 2**20
+        )
         deps = MediaCopier(
             source=TwilioMediaSource(
                 http,
@@ -42,15 +45,14 @@ def create_app(settings: MediaSettings) -> FastAPI:
                 policy=policy,
                 attempts=settings.media_download_attempts,
             ),
-            sink=S3MediaSink(
-                s3, bucket=settings.s3_bucket_name, part_size=settings.media_part_size_mb * 2**20
-            ),
+            sink=sink,
             publisher=publisher,
             delete_after_copy=settings.delete_twilio_media_after_copy,
         )
 
         async def close() -> None:
             http.close()
+            sink.close()
 
         handler = functools.partial(handle_feedback_completed, deps=deps)
         return Wiring(handlers={topics.FEEDBACK_COMPLETED: handler}, closers=[close])

@@ -1,12 +1,14 @@
-"""Writing media to S3: multipart streaming, one part in memory at a time."""
+"""Writing media to S3: streamed multipart uploads with a bounded number of parts in memory."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.exceptions import ClientError
 
 
@@ -34,13 +36,43 @@ class MediaSink(Protocol):
     def write(self, key: str, content_type: str, chunks: Iterable[bytes]) -> StoredObject: ...
 
 
+class _HashingReader(io.RawIOBase):
+    """A file object over an iterator of chunks that hashes and counts what is read."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks: Iterator[bytes] = iter(chunks)
+        self._pending = b""
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = chunk
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self.digest.update(self._pending[:count])
+        self._pending = self._pending[count:]
+        self.size += count
+        return count
+
+
 class S3MediaSink:
-    """S3 (or moto) with multipart uploads of `part_size` bytes."""
+    """S3 (or moto): files over `part_size` go in parts, two in flight, two in memory."""
 
     def __init__(self, s3: Any, *, bucket: str, part_size: int) -> None:
         self._s3 = s3
         self._bucket = bucket
-        self._part_size = part_size
+        config = TransferConfig(
+            multipart_threshold=part_size, multipart_chunksize=part_size, max_concurrency=2
+        )
+        config.max_in_memory_upload_chunks = 2  # bounds the read-ahead of a stream
+        self._uploads = create_transfer_manager(s3, config)  # one thread pool, reused
 
     def find(self, key: str) -> StoredObject | None:
         """The object if an earlier delivery already stored it."""
@@ -55,55 +87,20 @@ class S3MediaSink:
         return StoredObject(self._bucket, key, head["ContentType"], head["ContentLength"], sha256)
 
     def write(self, key: str, content_type: str, chunks: Iterable[bytes]) -> StoredObject:
-        """Stream chunks into the object; small files in one PUT, large ones in parts."""
-        digest, size, buffer = hashlib.sha256(), 0, bytearray()
-        upload_id: str | None = None
-        parts: list[dict[str, Any]] = []
-        try:
-            for chunk in chunks:
-                digest.update(chunk)
-                size += len(chunk)
-                buffer += chunk
-                if len(buffer) >= self._part_size:
-                    upload_id = upload_id or self._start(key, content_type)
-                    parts.append(self._part(key, upload_id, len(parts) + 1, bytes(buffer)))
-                    buffer.clear()
-            if upload_id is None:
-                self._s3.put_object(
-                    Bucket=self._bucket,
-                    Key=key,
-                    Body=bytes(buffer),
-                    ContentType=content_type,
-                    Tagging=f"sha256={digest.hexdigest()}",
-                )
-            else:
-                if buffer:
-                    parts.append(self._part(key, upload_id, len(parts) + 1, bytes(buffer)))
-                self._s3.complete_multipart_upload(
-                    Bucket=self._bucket,
-                    Key=key,
-                    UploadId=upload_id,
-                    MultipartUpload={"Parts": parts},
-                )
-                self._s3.put_object_tagging(  # the checksum is known only at the end
-                    Bucket=self._bucket,
-                    Key=key,
-                    Tagging={"TagSet": [{"Key": "sha256", "Value": digest.hexdigest()}]},
-                )
-        except BaseException:
-            if upload_id is not None:
-                self._s3.abort_multipart_upload(Bucket=self._bucket, Key=key, UploadId=upload_id)
-            raise
-        return StoredObject(self._bucket, key, content_type, size, digest.hexdigest())
-
-    def _start(self, key: str, content_type: str) -> str:
-        created = self._s3.create_multipart_upload(
-            Bucket=self._bucket, Key=key, ContentType=content_type
+        """Stream the chunks into the object, then tag it with the checksum seen on the way."""
+        reader = _HashingReader(chunks)
+        self._uploads.upload(
+            io.BufferedReader(reader, 1 << 20),
+            self._bucket,
+            key,
+            extra_args={"ContentType": content_type},
+        ).result()
+        sha256 = reader.digest.hexdigest()
+        self._s3.put_object_tagging(
+            Bucket=self._bucket, Key=key, Tagging={"TagSet": [{"Key": "sha256", "Value": sha256}]}
         )
-        return str(created["UploadId"])
+        return StoredObject(self._bucket, key, content_type, reader.size, sha256)
 
-    def _part(self, key: str, upload_id: str, number: int, body: bytes) -> dict[str, Any]:
-        answer = self._s3.upload_part(
-            Bucket=self._bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
-        )
-        return {"PartNumber": number, "ETag": answer["ETag"]}
+    def close(self) -> None:
+        """Stop the upload threads."""
+        self._uploads.shutdown()
