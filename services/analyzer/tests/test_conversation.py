@@ -166,3 +166,37 @@ def test_history_is_bounded_by_the_token_budget() -> None:
     messages = build_messages(conversation, budget_tokens=500)
     assert 2 < len(messages) < 10
     assert "latest" in messages[-1]["content"] and "message 49" in messages[-2]["content"]
+
+
+async def test_kafka_redelivery_republishes_the_committed_turn() -> None:
+    deps = analyzer()
+    envelope = inbound("SM1", "Hi")
+    await handle_inbound(envelope, deps=deps)
+    await handle_inbound(envelope, deps=deps)  # same record again: offset was not committed
+    ids = [e.data.reply_id for e in recorded(deps).of_type(ReplyRequested)]  # type: ignore[attr-defined]
+    assert ids == ["SM1:reply", "SM1:reply"]  # the messenger sends it once
+    assert isinstance(deps.store, InMemorySessionStore)
+    assert len([c for c in deps.store.chats.values() if c.turn.role == "customer"]) == 1
+
+
+async def test_a_stale_cached_session_is_caught_and_reread() -> None:
+    from analyzer.sessions import CachedSessions, StaleSession
+
+    shared = InMemorySessionStore()
+    clock = Clock()
+    first, second = (
+        Analyzer(
+            store=CachedSessions(shared),
+            verdicts=OfflineVerdicts(),
+            publisher=RecordingPublisher(),
+            clock=clock,
+        )
+        for _ in range(2)
+    )
+    await handle_inbound(inbound("SM1", "Hi"), deps=first)
+    await handle_inbound(inbound("SM2", "Acme kettle"), deps=second)  # partition moved
+    with pytest.raises(StaleSession):
+        await handle_inbound(inbound("SM3", "It leaks"), deps=first)
+    await handle_inbound(inbound("SM3", "It leaks"), deps=first)  # the loop's retry
+    (session,) = shared.sessions.values()
+    assert (session.product_name, session.feedback) == ("Acme kettle", "It leaks")

@@ -112,3 +112,39 @@ def create_app(state: OpenAIState) -> FastAPI:
         return JSONResponse(_completion(body.get("model", "stand-in"), step.content))
 
     return app
+
+
+def acknowledging_responder(body: dict[str, Any]) -> str:
+    """A verdict that acknowledges the customer's last message and keeps the session open."""
+    text = str(body["messages"][-1]["content"])
+    said = text.split("<customer_message>")[-1].split("</customer_message>")[0].strip()
+    return json.dumps(
+        {
+            "reply": f"Noted: {said}",
+            "is_feedback_session_complete": False,
+            "should_persist_reply": True,
+            "is_unsafe": False,
+            "is_irrelevant": False,
+            "product_name": None,
+            "feedback": None,
+            "media_urls": [],
+            "next_step": "ask_product",
+        }
+    )
+
+
+def main() -> None:
+    """Run the stand-in as its own process, acknowledging every message at once."""
+    import argparse
+
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    state = OpenAIState(default=acknowledging_responder)
+    uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -28,7 +28,7 @@ class SentMessage:
     body: str
     status_callback: str | None
     media_urls: tuple[str, ...] = ()
-    accepted_at: float = field(default_factory=time.monotonic)
+    accepted_at: float = field(default_factory=time.time)
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,15 @@ def create_app(state: TwilioState) -> FastAPI:
         """Control API for other processes: host the posted bytes as a message's media."""
         content_type = request.headers.get("content-type", "application/octet-stream")
         return {"path": state.add_media(message_sid, await request.body(), content_type)}
+
+    @app.get("/_standin/messages")
+    async def sent_messages() -> list[dict[str, object]]:
+        """Control API for other processes: every message accepted so far."""
+        with state.lock:
+            return [
+                {"sid": m.sid, "to": m.to, "body": m.body, "accepted_at": m.accepted_at}
+                for m in state.messages
+            ]
 
     @app.get("/cdn/{token}")
     async def cdn(token: str, request: Request) -> Response:

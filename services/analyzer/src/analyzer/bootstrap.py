@@ -14,6 +14,7 @@ from analyzer.dynamo_store import DynamoSessionStore
 from analyzer.handlers import Analyzer, ConversationPolicy, handle_inbound
 from analyzer.llm import OpenAIVerdicts, VerdictSource
 from analyzer.offline import OfflineVerdicts
+from analyzer.sessions import CachedSessions
 from analyzer.settings import AnalyzerSettings
 from feedback_contracts import topics
 from service_runtime.app import Wiring, service_app
@@ -52,14 +53,19 @@ def create_app(settings: AnalyzerSettings) -> FastAPI:
             "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
         )
         deps = Analyzer(
-            store=DynamoSessionStore(
-                dynamodb, sessions_table=settings.sessions_table, chats_table=settings.chats_table
+            store=CachedSessions(
+                DynamoSessionStore(
+                    dynamodb,
+                    sessions_table=settings.sessions_table,
+                    chats_table=settings.chats_table,
+                )
             ),
             verdicts=verdict_source(settings),
             publisher=publisher,
             policy=ConversationPolicy(
                 inactivity=timedelta(minutes=settings.session_inactivity_minutes),
                 limit_window=timedelta(minutes=settings.limit_window_minutes),
+                history_token_budget=settings.history_token_budget,
             ),
         )
         handler = functools.partial(handle_inbound, deps=deps)

@@ -1,21 +1,22 @@
-"""One inbound message, one turn: session, verdict, one atomic write, then the events."""
+"""One inbound message, one turn: session, verdict, one guarded write, then the events."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from analyzer.guard import enforce
 from analyzer.llm import VerdictSource
+from analyzer.prompt import bounded_history
 from analyzer.sessions import (
+    RECENT_SIDS,
     Chat,
     MediaRef,
     Outcome,
     Session,
     SessionStore,
-    StaleSession,
     new_session,
 )
 from analyzer.verdict import Conversation, Turn, Verdict
@@ -40,6 +41,7 @@ class ConversationPolicy:
 
     inactivity: timedelta = timedelta(minutes=30)
     limit_window: timedelta = timedelta(minutes=10)
+    history_token_budget: int = 1500
 
 
 @dataclass(frozen=True)
@@ -68,34 +70,41 @@ async def handle_inbound(envelope: Envelope, *, deps: Analyzer) -> None:
     message = envelope.data
     if not isinstance(message, InboundMessage):
         raise PermanentError(f"unexpected event {envelope.type} on the inbound topic")
-    stored = await deps.store.get_chat(message.message_sid)
-    if stored is not None and stored.state != "received":
-        await _redelivered(envelope, stored, deps)
+    latest = await deps.store.latest_session(message.sender_id)
+    if latest is not None and message.message_sid in latest.recent_sids:
+        await _seen_before(envelope, latest, deps)
         return
     now = deps.clock()
-    session = await _open_session(message.sender_id, now, deps)
-    chat = stored or _inbound_chat(message, session, now)
-    if stored is None and not await deps.store.record_inbound(chat):
-        raise StaleSession(f"{message.message_sid} recorded concurrently")
-    result = await _take_turn(session, chat, now, deps)
-    reply = _reply_chat(result, chat, now) if result.persist_reply else None
-    await deps.store.commit_turn(
-        session=result.session, inbound=chat, outcome=result.outcome, reply=reply
+    open_session = latest is not None and latest.is_open(now=now, inactivity=deps.policy.inactivity)
+    session = (
+        latest if open_session and latest else new_session(message.sender_id, after=latest, now=now)
     )
-    await _publish(envelope, result.outcome, result.session, deps)
-    await deps.store.mark_published(message.message_sid)
+    chat = _inbound_chat(message, session, envelope.time)
+    result = await _take_turn(session, chat, now, deps)
+    reply = _reply_chat(result, chat) if result.persist_reply else None
+    turns = session.recent_turns + (chat.turn,) + ((reply.turn,) if reply else ())
+    committed = replace(
+        result.session,
+        recent_turns=tuple(bounded_history(turns, deps.policy.history_token_budget)),
+        recent_sids=(*session.recent_sids, chat.message_sid)[-RECENT_SIDS:],
+        last_message_sid=chat.message_sid,
+        last_envelope_id=envelope.id,
+        last_outcome=result.outcome,
+    )
+    await deps.store.commit_turn(session=committed, chats=[chat, *([reply] if reply else [])])
+    await _publish(envelope, result.outcome, committed, deps)
 
 
-async def _open_session(sender_id: str, now: datetime, deps: Analyzer) -> Session:
-    latest = await deps.store.latest_session(sender_id)
-    if latest is not None and latest.is_open(now=now, inactivity=deps.policy.inactivity):
-        return latest
-    session = new_session(sender_id, after=latest, now=now)
-    await deps.store.create_session(session)
-    return session
+async def _seen_before(envelope: Envelope, latest: Session, deps: Analyzer) -> None:
+    """Kafka redelivered the committed turn: publish it again (downstream is idempotent).
+    Twilio delivered the webhook again (a new envelope): nothing to do."""
+    if latest.last_envelope_id == envelope.id and latest.last_outcome is not None:
+        await _publish(envelope, latest.last_outcome, latest, deps)
+        return
+    log.info("duplicate inbound message ignored", extra={"message_sid": latest.last_message_sid})
 
 
-def _inbound_chat(message: InboundMessage, session: Session, now: datetime) -> Chat:
+def _inbound_chat(message: InboundMessage, session: Session, received_at: datetime) -> Chat:
     media = tuple(
         MediaRef(message.message_sid, item.media_sid, item.url, item.content_type)
         for item in message.media
@@ -105,7 +114,7 @@ def _inbound_chat(message: InboundMessage, session: Session, now: datetime) -> C
         session_id=session.session_id,
         sender_id=message.sender_id,
         turn=Turn(role="customer", text=message.body, media_urls=tuple(m.url for m in media)),
-        received_at=now,
+        received_at=received_at,
         media=media,
     )
 
@@ -116,13 +125,12 @@ async def _take_turn(session: Session, chat: Chat, now: datetime, deps: Analyzer
     if session.is_limited(now):
         outcome = Outcome(reply_id, LIMITED_REPLY, session.session_id)
         return TurnResult(session.next(last_message_at=now, media=media), outcome, False, None)
-    history = [c.turn for c in await deps.store.history(session.session_id) if c != chat]
     conversation = Conversation(
         product_name=session.product_name,
         feedback=session.feedback,
         session_media=tuple(m.url for m in session.media),
         step=session.step,
-        history=tuple(t for t in history if t != chat.turn),
+        history=session.recent_turns,
         message=chat.turn,
     )
     verdict = enforce(await deps.verdicts.decide(conversation), conversation)
@@ -157,14 +165,13 @@ def _chosen_media(media: tuple[MediaRef, ...], verdict: Verdict) -> tuple[MediaR
     return tuple(m for m in media if m.url in named) or media
 
 
-def _reply_chat(result: TurnResult, inbound: Chat, now: datetime) -> Chat:
+def _reply_chat(result: TurnResult, inbound: Chat) -> Chat:
     return Chat(
         message_sid=result.outcome.reply_id,
         session_id=result.session.session_id,
         sender_id=inbound.sender_id,
         turn=Turn(role="assistant", text=result.outcome.reply),
-        received_at=now + timedelta(microseconds=1),
-        state="published",
+        received_at=inbound.received_at + timedelta(microseconds=1),
     )
 
 
@@ -197,15 +204,3 @@ def _completed(session: Session) -> FeedbackCompleted:
         ],
         completed_at=session.last_message_at,
     )
-
-
-async def _redelivered(envelope: Envelope, stored: Chat, deps: Analyzer) -> None:
-    """Already handled: re-publish the stored outcome unless it is known to be on Kafka."""
-    if stored.state == "published" or stored.outcome is None:
-        log.info("duplicate inbound message ignored", extra={"message_sid": stored.message_sid})
-        return
-    session = await deps.store.latest_session(stored.sender_id)
-    if session is None or session.session_id != stored.outcome.session_id:
-        raise PermanentError(f"session of {stored.message_sid} is no longer the latest")
-    await _publish(envelope, stored.outcome, session, deps)
-    await deps.store.mark_published(stored.message_sid)

@@ -6,14 +6,13 @@ from typing import Any
 
 import boto3
 
-from analyzer.dynamo_store import BY_SESSION
 from analyzer.settings import AnalyzerSettings
 from service_runtime.dynamo import ensure_table
 from service_runtime.settings import load_settings
 
 
 def provision(dynamodb: Any, *, sessions_table: str, chats_table: str) -> None:
-    """`sessions` keyed (sender_id, seq); `chats` keyed message_sid with a by-session index."""
+    """`sessions` keyed (sender_id, seq); `chats` keyed (session_id, sort_key)."""
     ensure_table(
         dynamodb,
         name=sessions_table,
@@ -21,22 +20,7 @@ def provision(dynamodb: Any, *, sessions_table: str, chats_table: str) -> None:
         range_key="seq",
         extra_attributes={"seq": "N"},
     )
-    ensure_table(
-        dynamodb,
-        name=chats_table,
-        hash_key="message_sid",
-        extra_attributes={"session_id": "S", "sort_key": "S"},
-        indexes=[
-            {
-                "IndexName": BY_SESSION,
-                "KeySchema": [
-                    {"AttributeName": "session_id", "KeyType": "HASH"},
-                    {"AttributeName": "sort_key", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    ensure_table(dynamodb, name=chats_table, hash_key="session_id", range_key="sort_key")
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
-"""Sessions and chats: the model, the store port, and an in-memory store."""
+"""Sessions and chats: the model, the store port, an in-memory store and a session cache."""
 
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -10,7 +11,7 @@ from typing import Literal, Protocol
 from analyzer.verdict import Step, Turn
 
 Status = Literal["active", "limited", "completed"]
-ChatState = Literal["received", "handled", "published"]
+RECENT_SIDS = 100  # inbound MessageSids remembered per customer, for deduplication
 
 
 class StaleSession(Exception):
@@ -25,6 +26,16 @@ class MediaRef:
     media_sid: str
     url: str
     content_type: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What handling one inbound message decided, kept so a redelivery can re-publish it."""
+
+    reply_id: str
+    reply: str
+    session_id: str
+    feedback_completed: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,11 @@ class Session:
     product_name: str | None = None
     feedback: str | None = None
     media: tuple[MediaRef, ...] = ()
+    recent_turns: tuple[Turn, ...] = ()
+    recent_sids: tuple[str, ...] = ()
+    last_message_sid: str | None = None
+    last_envelope_id: str | None = None
+    last_outcome: Outcome | None = None
 
     def is_open(self, *, now: datetime, inactivity: timedelta) -> bool:
         """Not completed and not expired by inactivity."""
@@ -60,7 +76,7 @@ class Session:
 
 
 def new_session(sender_id: str, *, after: Session | None, now: datetime) -> Session:
-    """The customer's next session (sequence after the previous one)."""
+    """The customer's next session; it remembers the MessageSids the previous one saw."""
     return Session(
         sender_id=sender_id,
         seq=(after.seq + 1) if after else 1,
@@ -69,22 +85,13 @@ def new_session(sender_id: str, *, after: Session | None, now: datetime) -> Sess
         version=0,
         created_at=now,
         last_message_at=now,
+        recent_sids=after.recent_sids if after else (),
     )
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What handling one inbound message decided, stored so a redelivery can re-publish it."""
-
-    reply_id: str
-    reply: str
-    session_id: str
-    feedback_completed: bool = False
-
-
-@dataclass(frozen=True)
 class Chat:
-    """One stored message of a session (customer or assistant)."""
+    """One message of a session's log (customer or assistant)."""
 
     message_sid: str
     session_id: str
@@ -92,8 +99,6 @@ class Chat:
     turn: Turn
     received_at: datetime
     media: tuple[MediaRef, ...] = ()
-    state: ChatState = "received"
-    outcome: Outcome | None = None
 
 
 class SessionStore(Protocol):
@@ -101,23 +106,9 @@ class SessionStore(Protocol):
 
     async def latest_session(self, sender_id: str) -> Session | None: ...
 
-    async def create_session(self, session: Session) -> None: ...
-
-    async def get_chat(self, message_sid: str) -> Chat | None: ...
-
-    async def record_inbound(self, chat: Chat) -> bool:
-        """Store the chat unless its MessageSid is already known; whether it was stored."""
+    async def commit_turn(self, *, session: Session, chats: list[Chat]) -> None:
+        """Log the chats, then write the session if still at `version - 1` (or new)."""
         ...
-
-    async def history(self, session_id: str) -> list[Chat]: ...
-
-    async def commit_turn(
-        self, *, session: Session, inbound: Chat, outcome: Outcome, reply: Chat | None
-    ) -> None:
-        """Atomically: session at `session.version` (from version - 1), chat handled, reply."""
-        ...
-
-    async def mark_published(self, message_sid: str) -> None: ...
 
 
 @dataclass
@@ -125,40 +116,49 @@ class InMemorySessionStore:
     """The store for unit tests and the embedded run."""
 
     sessions: dict[tuple[str, int], Session] = field(default_factory=dict)
-    chats: dict[str, Chat] = field(default_factory=dict)
+    chats: dict[tuple[str, str], Chat] = field(default_factory=dict)
 
     async def latest_session(self, sender_id: str) -> Session | None:
         mine = [s for (sender, _), s in self.sessions.items() if sender == sender_id]
         return max(mine, key=lambda s: s.seq, default=None)
 
-    async def create_session(self, session: Session) -> None:
-        if (session.sender_id, session.seq) in self.sessions:
-            raise StaleSession(session.session_id)
-        self.sessions[(session.sender_id, session.seq)] = session
-
-    async def get_chat(self, message_sid: str) -> Chat | None:
-        return self.chats.get(message_sid)
-
-    async def record_inbound(self, chat: Chat) -> bool:
-        if chat.message_sid in self.chats:
-            return False
-        self.chats[chat.message_sid] = chat
-        return True
-
-    async def history(self, session_id: str) -> list[Chat]:
-        mine = [c for c in self.chats.values() if c.session_id == session_id]
-        return sorted(mine, key=lambda c: (c.received_at, c.message_sid))
-
-    async def commit_turn(
-        self, *, session: Session, inbound: Chat, outcome: Outcome, reply: Chat | None
-    ) -> None:
+    async def commit_turn(self, *, session: Session, chats: list[Chat]) -> None:
         key = (session.sender_id, session.seq)
-        if self.sessions[key].version != session.version - 1:
+        current = self.sessions.get(key)
+        expected = None if session.version == 1 else session.version - 1
+        if (current.version if current else None) != expected:
             raise StaleSession(session.session_id)
+        for chat in chats:
+            self.chats[(chat.session_id, f"{chat.received_at.isoformat()}#{chat.message_sid}")] = (
+                chat
+            )
         self.sessions[key] = session
-        self.chats[inbound.message_sid] = replace(inbound, state="handled", outcome=outcome)
-        if reply is not None:
-            self.chats[reply.message_sid] = reply
 
-    async def mark_published(self, message_sid: str) -> None:
-        self.chats[message_sid] = replace(self.chats[message_sid], state="published")
+
+class CachedSessions:
+    """Keeps each customer's latest session in memory: this consumer owns the partition, and the
+    version-guarded write catches the rare case (a rebalance) where someone else moved it on."""
+
+    def __init__(self, store: SessionStore, *, capacity: int = 50_000) -> None:
+        self._store = store
+        self._capacity = capacity
+        self._latest: OrderedDict[str, Session] = OrderedDict()
+
+    async def latest_session(self, sender_id: str) -> Session | None:
+        """From memory when known, else from the store."""
+        if sender_id in self._latest:
+            self._latest.move_to_end(sender_id)
+            return self._latest[sender_id]
+        return await self._store.latest_session(sender_id)
+
+    async def commit_turn(self, *, session: Session, chats: list[Chat]) -> None:
+        """Write through; forget the customer if the write lost a race."""
+        try:
+            await self._store.commit_turn(session=session, chats=chats)
+        except StaleSession:
+            self._latest.pop(session.sender_id, None)
+            raise
+        self._latest[session.sender_id] = session
+        self._latest.move_to_end(session.sender_id)
+        if len(self._latest) > self._capacity:
+            self._latest.popitem(last=False)

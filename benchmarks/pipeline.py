@@ -1,0 +1,183 @@
+"""Signed webhooks through the whole system to replies at the Twilio stand-in.
+
+Starts Kafka, PostgreSQL, moto server, the Twilio and OpenAI stand-ins (the latter answering at
+once) and the five services by itself; sends a fixed number of webhooks at a fixed rate across many
+customers; waits for every reply; stops everything; prints JSON as its last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import requests
+from common import free_port, percentile, start_process, stop
+
+from harness.infrastructure import aws, kafka, postgres
+from harness.system import SystemConfig, start_system
+from standins.twilio_webhooks import inbound_params, sign
+
+
+async def send_webhooks(
+    config: SystemConfig, ingress: str, *, count: int, rate: float, customers: int, start: int = 0
+) -> tuple[dict[str, float], int]:
+    """Post `count` signed webhooks at `rate` per second; post time per body, and failures."""
+    url = f"{ingress}/twilio/messages"
+    posted: dict[str, float] = {}
+    failures = 0
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def one(index: int) -> None:
+            nonlocal failures
+            body = f"m-{index}"
+            params = inbound_params(
+                account_sid=config.account_sid,
+                sender=f"whatsapp:+1555{index % customers:07d}",
+                to=config.business_number,
+                body=body,
+            )
+            headers = {"X-Twilio-Signature": sign(url, params, config.auth_token)}
+            posted[body] = time.time()
+            response = await client.post(url, data=params, headers=headers)
+            failures += response.status_code != 200
+
+        started = time.perf_counter()
+        tasks = []
+        for index in range(start, start + count):
+            delay = started + (index - start) / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(index)))
+        await asyncio.gather(*tasks)
+    return posted, failures
+
+
+def replies(twilio: str) -> list[dict[str, object]]:
+    """Every message the Twilio stand-in accepted."""
+    answer: list[dict[str, object]] = requests.get(f"{twilio}/_standin/messages", timeout=30).json()
+    return answer
+
+
+def wait_for_replies(twilio: str, bodies: set[str], timeout_s: float) -> list[dict[str, object]]:
+    """Poll until every body has a reply or the timeout passes."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        sent = replies(twilio)
+        answered = {str(m["body"]).removeprefix("Noted: ") for m in sent}
+        if bodies <= answered or time.monotonic() > deadline:
+            return sent
+        time.sleep(0.5)
+
+
+def main() -> None:
+    """Run the pipeline at a fixed offered rate and print what came out."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--rate", type=float, default=120.0)
+    parser.add_argument("--customers", type=int, default=300)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
+    with (
+        kafka(work / "kafka") as broker,
+        postgres(work / "pg") as database,
+        aws(work / "aws") as local_aws,
+    ):
+        twilio_port, openai_port = free_port(), free_port()
+        base = SystemConfig(
+            kafka="", database_url="", aws_endpoint="", twilio_api="", openai_api=None
+        )
+        stand_ins = [
+            start_process(
+                [
+                    sys.executable,
+                    "-m",
+                    "standins.twilio_api",
+                    "--port",
+                    str(twilio_port),
+                    "--account-sid",
+                    base.account_sid,
+                    "--auth-token",
+                    base.auth_token,
+                ],
+                env={},
+                port=twilio_port,
+                log=work / "twilio.log",
+                what="Twilio stand-in",
+            ),
+            start_process(
+                [sys.executable, "-m", "standins.openai_api", "--port", str(openai_port)],
+                env={},
+                port=openai_port,
+                log=work / "openai.log",
+                what="OpenAI stand-in",
+            ),
+        ]
+        twilio = f"http://127.0.0.1:{twilio_port}"
+        config = SystemConfig(
+            kafka=broker.address,
+            database_url=database.address,
+            aws_endpoint=local_aws.address,
+            twilio_api=twilio,
+            openai_api=f"http://127.0.0.1:{openai_port}/v1",
+        )
+        system = start_system(config, work / "system")
+        try:
+            ingress = system.urls["ingress"]
+            warm, _ = asyncio.run(
+                send_webhooks(config, ingress, count=50, rate=20, customers=50, start=10**6)
+            )
+            wait_for_replies(twilio, set(warm), 60)
+            already = len(replies(twilio))
+            posted, failures = asyncio.run(
+                send_webhooks(
+                    config, ingress, count=args.count, rate=args.rate, customers=args.customers
+                )
+            )
+            sent = wait_for_replies(twilio, set(posted), 120)[already:]
+        finally:
+            system.stop()
+            for process in stand_ins:
+                stop(process)
+    per_body = Counter(str(m["body"]).removeprefix("Noted: ") for m in sent)
+    latencies = [
+        float(m["accepted_at"]) - posted[body]  # type: ignore[arg-type]
+        for m in sent
+        if (body := str(m["body"]).removeprefix("Noted: ")) in posted
+    ]
+    first_post = min(posted.values())
+    last_reply = max(float(m["accepted_at"]) for m in sent)  # type: ignore[arg-type]
+    lost = sum(1 for body in posted if body not in per_body)
+    duplicated = sum(n - 1 for body, n in per_body.items() if body in posted and n > 1)
+    throughput = (args.count - lost) / (last_reply - first_post)
+    p99 = percentile(latencies, 0.99) * 1000
+    print(
+        json.dumps(
+            {
+                "benchmark": "pipeline",
+                "webhooks": args.count,
+                "customers": args.customers,
+                "offered_rate_per_s": args.rate,
+                "messages_per_s": round(throughput, 1),
+                "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+                "p99_ms": round(p99, 1),
+                "webhooks_failed": failures,
+                "lost": lost,
+                "duplicated": duplicated,
+                "target_met": lost == 0 and duplicated == 0 and throughput >= 100 and p99 < 500,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
