@@ -21,7 +21,8 @@ from standins.twilio_api import create_app as twilio_app
 
 @dataclass
 class World:
-    """Everything an e2e test touches."""
+    """Everything an e2e test touches (stopped after its module, so no service process outlives
+    it to join the consumer groups of later tests)."""
 
     system: System
     twilio: TwilioState
@@ -31,7 +32,7 @@ class World:
     database_url: str
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def world(
     kafka_bootstrap: str,
     postgres_url: str,

@@ -65,10 +65,10 @@ def test_upgrade_downgrade_upgrade(database: str) -> None:
     assert "feedback" in tables(database)
 
 
-def completed(session_id: str) -> FeedbackCompleted:
+def completed(session_id: str, sender: str = "whatsapp:+15550001111") -> FeedbackCompleted:
     return FeedbackCompleted(
         session_id=session_id,
-        sender_id="whatsapp:+15550001111",
+        sender_id=sender,
         product_name="Acme kettle",
         feedback_text="Boils fast",
         completed_at=datetime.now(UTC),
@@ -135,22 +135,25 @@ def test_read_api(database: str, kafka_bootstrap: str) -> None:
         database_url=database,
         intelligence_api_secret=SECRET,
     )
+    # The service's consumer may also write rows from earlier tests' events: filter by customer.
+    customer = f"whatsapp:+1444{uuid.uuid4().int % 10**7:07d}"
     with TestClient(create_app(settings)) as client:
         store: FeedbackStore = client.app.state.store  # type: ignore[attr-defined]
         for index in range(3):
-            store.save_completed(completed(f"session-{index}"))
+            store.save_completed(completed(f"session-{uuid.uuid4().hex}-{index}", customer))
         auth = {"Authorization": f"Bearer {SECRET}"}
+        mine = {"sender_id": customer}
         assert client.get("/feedback").status_code == 401
-        page = client.get("/feedback", params={"limit": 2}, headers=auth).json()
+        page = client.get("/feedback", params={**mine, "limit": 2}, headers=auth).json()
         assert (page["total"], len(page["items"]), page["next_offset"]) == (3, 2, 2)
-        rest = client.get("/feedback", params={"limit": 2, "offset": 2}, headers=auth).json()
-        assert len(rest["items"]) == 1 and rest["next_offset"] is None
-        one = client.get(f"/feedback/{rest['items'][0]['id']}", headers=auth).json()
-        assert one["product_name"] == "Acme kettle"
+        rest = client.get("/feedback", params={**mine, "limit": 2, "offset": 2}, headers=auth)
+        assert len(rest.json()["items"]) == 1 and rest.json()["next_offset"] is None
+        one = client.get(f"/feedback/{rest.json()['items'][0]['id']}", headers=auth).json()
+        assert (one["product_name"], one["sender_id"]) == ("Acme kettle", customer)
         assert client.get("/feedback/999999", headers=auth).status_code == 404
-        filtered = client.get("/feedback", params={"product_name": "kettle"}, headers=auth).json()
+        filtered = client.get(
+            "/feedback", params={**mine, "product_name": "kettle"}, headers=auth
+        ).json()
         assert filtered["total"] == 3
-        assert (
-            client.get("/feedback", params={"sender_id": "nobody"}, headers=auth).json()["total"]
-            == 0
-        )
+        nobody = client.get("/feedback", params={"sender_id": "nobody"}, headers=auth)
+        assert nobody.json()["total"] == 0

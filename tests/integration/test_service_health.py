@@ -15,6 +15,7 @@ REQUIRED = {
     "TWILIO_AUTH_TOKEN": "t" * 32,
     "TWILIO_WHATSAPP_FROM": "+14155238886",
     "INTELLIGENCE_API_SECRET": "secret-for-tests",
+    "DATABASE_URL": "sqlite://",
 }
 
 
