@@ -96,12 +96,11 @@ async def test_rate_limited_then_success_sends_once(
 ) -> None:
     state = twilio[0]
     envelope, recipient = reply("thanks")
-    attempts_before = state.attempts
-    state.fail_next(ScriptedFailure(429, 20429, "Too Many Requests"))
+    state.fail_next(ScriptedFailure(429, 20429, "Too Many Requests", to=recipient))
     await publisher.publish(envelope)
     result = await outcome(kafka_bootstrap, envelope.correlation_id)
     assert isinstance(result.data, ReplySent)
-    assert len(state.sent_to(recipient)) == 1 and state.attempts - attempts_before == 2
+    assert len(state.sent_to(recipient)) == 1 and state.attempts_to[recipient] == 2
 
 
 @pytest.mark.usefixtures("messenger")
@@ -110,13 +109,12 @@ async def test_outside_24h_window_fails_without_retry(
 ) -> None:
     state = twilio[0]
     envelope, recipient = reply("thanks")
-    attempts_before = state.attempts
-    state.fail_next(ScriptedFailure(400, 63016, "Outside the allowed window"))
+    state.fail_next(ScriptedFailure(400, 63016, "Outside the allowed window", to=recipient))
     await publisher.publish(envelope)
     result = await outcome(kafka_bootstrap, envelope.correlation_id)
     assert isinstance(result.data, ReplyFailed)
     assert (result.data.error_code, result.data.permanent) == ("63016", True)
-    assert state.sent_to(recipient) == [] and state.attempts - attempts_before == 1
+    assert state.sent_to(recipient) == [] and state.attempts_to[recipient] == 1
 
 
 @pytest.mark.usefixtures("messenger")

@@ -6,6 +6,7 @@ import base64
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -38,6 +39,7 @@ class ScriptedFailure:
     status: int
     code: int
     message: str = "scripted failure"
+    to: str | None = None  # only for sends to this recipient; None: the next send at all
 
 
 @dataclass
@@ -49,6 +51,7 @@ class TwilioState:
     messages: list[SentMessage] = field(default_factory=list)
     failures: list[ScriptedFailure] = field(default_factory=list)
     attempts: int = 0
+    attempts_to: Counter[str] = field(default_factory=Counter)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     cdn: dict[str, str] = field(default_factory=dict)
     cdn_base_url: str = ""  # another host than the API's, as Twilio's CDN is
@@ -127,9 +130,13 @@ def create_app(state: TwilioState) -> FastAPI:
         if account_sid != state.account_sid or not _authorized(request, state):
             return _error(401, 20003, "Authenticate")
         form = await request.form()
+        recipient = str(form.get("To", ""))
         with state.lock:
             state.attempts += 1
-            failure = state.failures.pop(0) if state.failures else None
+            state.attempts_to[recipient] += 1
+            failure = next((f for f in state.failures if f.to in (None, recipient)), None)
+            if failure is not None:
+                state.failures.remove(failure)
         if failure is not None:
             return _error(failure.status, failure.code, failure.message)
         if not form.get("To") or not (form.get("Body") or form.get("MediaUrl")):
