@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from harness import infrastructure
 from harness.infrastructure import Backend
+from service_runtime.publishing import KafkaPublisher
 from service_runtime.tracing import setup_tracing
 
 _used: dict[str, str] = {}
@@ -69,3 +70,12 @@ def span_exporter() -> InMemorySpanExporter:
     exporter = InMemorySpanExporter()
     setup_tracing("tests", extra_processor=SimpleSpanProcessor(exporter))
     return exporter
+
+
+@pytest.fixture
+async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaPublisher]:
+    """A started Kafka publisher on the test broker."""
+    started = KafkaPublisher(kafka_bootstrap, client_id="tests")
+    await started.start()
+    yield started
+    await started.stop()

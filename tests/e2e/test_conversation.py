@@ -14,27 +14,13 @@ import sqlalchemy as sa
 from PIL import Image
 
 from media.metadata import strip_metadata
+from standins.openai_api import verdict
 from standins.twilio_webhooks import inbound_params, post_signed
 
 from .conftest import World
 
 pytestmark = pytest.mark.e2e
 SERVICES = {"ingress", "analyzer", "messenger", "media", "persistence"}
-
-
-def verdict(reply: str, step: str, **values: Any) -> dict[str, Any]:
-    return {
-        "reply": reply,
-        "is_feedback_session_complete": False,
-        "should_persist_reply": True,
-        "is_unsafe": False,
-        "is_irrelevant": False,
-        "product_name": None,
-        "feedback": None,
-        "media_urls": [],
-        "next_step": step,
-        **values,
-    }
 
 
 def photo_with_gps() -> bytes:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -24,7 +23,7 @@ from feedback_contracts import (
 )
 from harness.topics import read_until, with_correlation
 from service_runtime.publishing import KafkaPublisher
-from standins.openai_api import Answer, Failure, OpenAIState
+from standins.openai_api import Answer, Failure, OpenAIState, verdict
 from standins.openai_api import create_app as openai_app
 from standins.serving import RunningServer, serve_in_thread
 
@@ -61,29 +60,6 @@ def analyzer(
     server = serve_in_thread(create_app(settings), lifespan=True)
     yield server
     server.stop()
-
-
-@pytest.fixture
-async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaPublisher]:
-    publisher = KafkaPublisher(kafka_bootstrap, client_id="test")
-    await publisher.start()
-    yield publisher
-    await publisher.stop()
-
-
-def verdict(reply: str, step: str = "ask_feedback", **values: Any) -> dict[str, Any]:
-    return {
-        "reply": reply,
-        "is_feedback_session_complete": False,
-        "should_persist_reply": True,
-        "is_unsafe": False,
-        "is_irrelevant": False,
-        "product_name": None,
-        "feedback": None,
-        "media_urls": [],
-        "next_step": step,
-        **values,
-    }
 
 
 class Customer:
@@ -240,8 +216,9 @@ async def test_prompt_injection_does_not_complete_the_session(
     await customer.reply_to(marker)
     completed = await read_completed_for(kafka_bootstrap, customer.id)
     assert completed == []
-    prompt = state.requests[-2][1]["messages"][-1]["content"]
-    assert prompt.startswith("<customer_message>") and attack in prompt
+    prompts = [body["messages"][-1]["content"] for _, body in state.requests]
+    (prompt,) = [p for p in prompts if attack in p]
+    assert prompt.startswith("<customer_message>")
 
 
 async def test_json_object_mode_for_servers_without_strict_schema() -> None:
@@ -265,25 +242,29 @@ async def test_json_object_mode_for_servers_without_strict_schema() -> None:
 
 
 async def read_completed_for(bootstrap: str, sender: str) -> list[FeedbackCompleted]:
-    """Every feedback-completed event of one customer so far (reads to the end of the topic)."""
-    from aiokafka import AIOKafkaConsumer
+    """Every feedback-completed event of one customer, reading the topic to its end."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    consumer = AIOKafkaConsumer(
-        topics.FEEDBACK_COMPLETED,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"reader-{uuid.uuid4().hex}",
-        enable_auto_commit=False,
-    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     found: list[FeedbackCompleted] = []
     try:
-        batches = await consumer.getmany(timeout_ms=3000)
-        for records in batches.values():
-            for record in records:
-                data = json.loads(record.value)
-                if data["sender_id"] == sender:
-                    found.append(FeedbackCompleted.model_validate(data))
+        await consumer.topics()  # fetches the cluster metadata
+        partitions = [
+            TopicPartition(topics.FEEDBACK_COMPLETED, p)
+            for p in consumer.partitions_for_topic(topics.FEEDBACK_COMPLETED) or set()
+        ]
+        if not partitions:  # the topic does not exist yet: nothing completed at all
+            return found
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        while any(await consumer.position(tp) < ends[tp] for tp in partitions):
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                for record in records:
+                    data = json.loads(record.value)
+                    if data["sender_id"] == sender:
+                        found.append(FeedbackCompleted.model_validate(data))
     finally:
         await consumer.stop()
     return found

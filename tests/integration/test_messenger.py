@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -51,14 +51,6 @@ def messenger(
     server = serve_in_thread(create_app(settings), lifespan=True)
     yield server
     server.stop()
-
-
-@pytest.fixture
-async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaPublisher]:
-    publisher = KafkaPublisher(kafka_bootstrap, client_id="test")
-    await publisher.start()
-    yield publisher
-    await publisher.stop()
 
 
 def reply(body: str) -> tuple[Envelope, str]:

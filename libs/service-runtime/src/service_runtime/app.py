@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from service_runtime.consuming import ConsumerConfig, ConsumerLoop, Handler
 from service_runtime.health import health_router
 from service_runtime.logs import configure_logging
 from service_runtime.publishing import KafkaPublisher
-from service_runtime.settings import ServiceSettings
+from service_runtime.settings import ServiceSettings, SettingsError, SettingsT, load_settings
 from service_runtime.tracing import instrument_app, setup_tracing
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,17 @@ async def run_forever(loop: ConsumerLoop, *, backoff_s: float = 2.0) -> None:
 
 def _live(loop: ConsumerLoop | None) -> bool:
     return loop is None or loop.is_live()
+
+
+def run_service(
+    settings_class: type[SettingsT], create_app: Callable[[SettingsT], FastAPI]
+) -> None:
+    """A service's entrypoint: load settings (exit naming what is missing), then serve."""
+    try:
+        settings = load_settings(settings_class)
+    except SettingsError as error:
+        sys.exit(f"{settings_class.__name__}: {error}")
+    serve(create_app(settings), settings)
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

@@ -1,22 +1,13 @@
 """Entrypoint: `ingress` (or `python -m ingress.main`)."""
 
-from __future__ import annotations
-
-import sys
-
 from ingress.bootstrap import create_app
 from ingress.settings import IngressSettings
-from service_runtime.app import serve
-from service_runtime.settings import SettingsError, load_settings
+from service_runtime.app import run_service
 
 
 def main() -> None:
-    """Load settings (failing fast with what is missing) and serve."""
-    try:
-        settings = load_settings(IngressSettings)
-    except SettingsError as error:
-        sys.exit(f"ingress: {error}")
-    serve(create_app(settings), settings)
+    """Load the settings and serve."""
+    run_service(IngressSettings, create_app)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
-from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
 
 from feedback_contracts import DeliveryStatus, InboundMessage
@@ -19,6 +17,7 @@ from ingress.handlers import (
 )
 from ingress.settings import IngressSettings
 from ingress.signatures import TwilioSignatureCheck, public_url
+from service_runtime.auth import require_bearer
 from service_runtime.publishing import Publisher, PublishError
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -106,11 +105,9 @@ async def health() -> dict[str, str]:
     return {"status": "healthy"}
 
 
-def _bearer(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    secret = _settings(request).intelligence_api_secret.get_secret_value()
-    supplied = (authorization or "").removeprefix("Bearer ").strip()
-    if not authorization or not hmac.compare_digest(supplied.encode(), secret.encode()):
-        raise HTTPException(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
+_bearer = require_bearer(
+    lambda request: _settings(request).intelligence_api_secret.get_secret_value()
+)
 
 
 @router.post("/reply/", dependencies=[Depends(_bearer)])

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from persistence.store import FeedbackQuery, FeedbackStore
+from service_runtime.auth import require_bearer
 
 
 class FeedbackOut(BaseModel):
@@ -44,13 +44,7 @@ def _store(request: Request) -> FeedbackStore:
     return store
 
 
-def _bearer(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    secret = request.app.state.api_secret
-    supplied = (authorization or "").removeprefix("Bearer ").strip()
-    if not authorization or not hmac.compare_digest(supplied.encode(), secret.encode()):
-        raise HTTPException(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
-
-
+_bearer = require_bearer(lambda request: str(request.app.state.api_secret))
 router = APIRouter(prefix="/feedback", tags=["feedback"], dependencies=[Depends(_bearer)])
 
 

@@ -1,22 +1,13 @@
 """Entrypoint: `persistence` (or `python -m persistence.main`)."""
 
-from __future__ import annotations
-
-import sys
-
 from persistence.bootstrap import create_app
 from persistence.settings import PersistenceSettings
-from service_runtime.app import serve
-from service_runtime.settings import SettingsError, load_settings
+from service_runtime.app import run_service
 
 
 def main() -> None:
-    """Load settings (failing fast with what is missing) and serve."""
-    try:
-        settings = load_settings(PersistenceSettings)
-    except SettingsError as error:
-        sys.exit(f"persistence: {error}")
-    serve(create_app(settings), settings)
+    """Load the settings and serve."""
+    run_service(PersistenceSettings, create_app)
 
 
 if __name__ == "__main__":
