@@ -128,8 +128,7 @@ def start_local_kafka(workdir: Path) -> LocalKafka:
             *java,
             "kafka.tools.StorageTool",
             "format",
-            "--cluster-id",
-            cluster_id,
+            f"--cluster-id={cluster_id}",  # an id may start with "-"
             "--config",
             str(props),
             "--standalone",

@@ -17,7 +17,11 @@ class SettingsError(RuntimeError):
 
 
 class ServiceSettings(BaseSettings):
-    """Settings every service shares; each service subclasses it with its own fields."""
+    """Settings every service shares; each service subclasses it with its own fields.
+
+    Outside local mode the JSON secret `SECRETS_MANAGER_SECRET_ID` is merged over the
+    environment; set it empty where the platform injects secrets as environment variables
+    (a Kubernetes Secret), and the placeholder check still applies."""
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
@@ -48,7 +52,7 @@ def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
     """Load and validate settings once at start-up, failing fast with what is missing."""
     base = _validate(ServiceSettings, overrides)
     merged = dict(overrides)
-    if not base.is_local:
+    if not base.is_local and base.secrets_manager_secret_id:
         merged = {**_secrets_manager_values(base, cls), **overrides}
     settings = _validate(cls, merged)
     if not settings.is_local:

@@ -215,13 +215,14 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--public-url", help="the base URL clients reach this server at")
     parser.add_argument("--account-sid", required=True)
     parser.add_argument("--auth-token", required=True)
     args = parser.parse_args()
-    state = TwilioState(
-        args.account_sid, args.auth_token, cdn_base_url=f"http://127.0.0.1:{args.port}"
-    )
-    uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
+    public = args.public_url or f"http://127.0.0.1:{args.port}"
+    state = TwilioState(args.account_sid, args.auth_token, cdn_base_url=public)
+    uvicorn.run(create_app(state), host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":
