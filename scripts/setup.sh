@@ -24,7 +24,10 @@ fi
 export UV_PYTHON_DOWNLOADS=never
 uv sync --locked --all-packages -q
 
-echo "setup: Kafka broker jars in $(uv run --no-sync python -c 'import sys; sys.path.insert(0, "tests"); from harness.kafka import ensure_jars; print(ensure_jars())')"
+harness() { uv run --no-sync python -c "import sys; sys.path.insert(0, 'tests'); from harness import $1; print($1.$2())"; }
+echo "setup: Kafka broker jars in $(harness kafka ensure_jars)"
+echo "setup: helm at $(harness tools ensure_helm)"
+echo "setup: Compose schema at $(harness tools compose_schema)"
 
 if [ ! -x tests/contract/twilio-prism/node_modules/.bin/prism ]; then
   echo "setup: installing Stoplight Prism and Twilio's OpenAPI specs (npm ci)"

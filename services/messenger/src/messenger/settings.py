@@ -10,6 +10,8 @@ from service_runtime.settings import ServiceSettings
 def whatsapp_address(number: str) -> str:
     """`+14155238886` or `14155238886` -> `whatsapp:+14155238886`; prefixed ones unchanged."""
     number = number.strip()
+    if not number.removeprefix("whatsapp:").lstrip("+").isdigit():
+        raise ValueError(f"not a phone number: {number!r}")
     if number.startswith("whatsapp:"):
         return number
     return "whatsapp:" + (number if number.startswith("+") else f"+{number}")

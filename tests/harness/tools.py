@@ -1,0 +1,57 @@
+"""Deployment-check tools, fetched once into the cache: helm (Go module) and the Compose schema."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from harness.kafka import CACHE
+from harness.processes import InfrastructureError
+
+HELM_MODULE = "helm.sh/helm/v3/cmd/helm@v3.22.0"
+COMPOSE_GO_MODULE = "github.com/compose-spec/compose-go/v2@v2.16.2"
+
+
+def _go() -> str:
+    go = shutil.which("go")
+    if go is None:
+        raise InfrastructureError("the deployment checks need the Go toolchain (go 1.24+)")
+    return go
+
+
+def ensure_helm() -> Path:
+    """The helm binary, built from its Go module on first use."""
+    helm = CACHE / "bin" / "helm"
+    if not helm.exists():
+        result = subprocess.run(
+            [_go(), "install", HELM_MODULE],
+            env={**_go_env(), "GOBIN": str(helm.parent)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise InfrastructureError(f"building helm failed:\n{result.stderr[-3000:]}")
+    return helm
+
+
+def compose_schema() -> Path:
+    """The Compose specification's JSON schema, as the compose-go module ships it."""
+    result = subprocess.run(
+        [_go(), "mod", "download", "-json", COMPOSE_GO_MODULE],
+        env=_go_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise InfrastructureError(f"fetching the Compose schema failed:\n{result.stderr[-3000:]}")
+    return Path(json.loads(result.stdout)["Dir"]) / "schema" / "compose-spec.json"
+
+
+def _go_env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "GOFLAGS": "-mod=mod"}
