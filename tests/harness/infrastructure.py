@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from harness.aws import start_local_aws
 from harness.kafka import kafka_version, start_local_kafka
 from harness.postgres import start_local_postgres
 from harness.processes import InfrastructureError
+from harness.settings import HARNESS
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def docker_available() -> bool:
 @contextmanager
 def kafka(workdir: Path) -> Iterator[Backend]:
     """A Kafka bootstrap address."""
-    if given := os.environ.get("TEST_KAFKA_BOOTSTRAP"):
+    if given := HARNESS.test_kafka_bootstrap:
         yield Backend(given, f"Kafka at {given} (TEST_KAFKA_BOOTSTRAP)")
     elif docker_available():
         from testcontainers.community.kafka import KafkaContainer
@@ -60,7 +60,7 @@ def kafka(workdir: Path) -> Iterator[Backend]:
 @contextmanager
 def postgres(workdir: Path) -> Iterator[Backend]:
     """A SQLAlchemy URL for a PostgreSQL database."""
-    if given := os.environ.get("TEST_DATABASE_URL"):
+    if given := HARNESS.test_database_url:
         yield Backend(given, "PostgreSQL from TEST_DATABASE_URL")
     elif docker_available():
         from testcontainers.community.postgres import PostgresContainer
@@ -78,7 +78,7 @@ def postgres(workdir: Path) -> Iterator[Backend]:
 @contextmanager
 def aws(workdir: Path) -> Iterator[Backend]:
     """An AWS endpoint URL serving S3, DynamoDB and Secrets Manager (moto server)."""
-    if given := os.environ.get("TEST_AWS_ENDPOINT_URL"):
+    if given := HARNESS.test_aws_endpoint_url:
         yield Backend(given, f"AWS endpoint {given} (TEST_AWS_ENDPOINT_URL)")
         return
     server = start_local_aws(workdir)

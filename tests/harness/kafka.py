@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
 import shutil
 import subprocess
@@ -12,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.processes import InfrastructureError, free_port, port_open, stop, wait_until
+from harness.settings import HARNESS
 
 POM = Path(__file__).with_name("kafka") / "pom.xml"
-CACHE = Path(os.environ.get("FI_CACHE_DIR", Path.home() / ".cache" / "feedback-intelligence"))
+CACHE = HARNESS.fi_cache_dir
 
 SERVER_PROPERTIES = """\
 process.roles=broker,controller
