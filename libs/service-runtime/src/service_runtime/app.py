@@ -8,14 +8,16 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
 
 from service_runtime.consuming import ConsumerConfig, ConsumerLoop, Handler
 from service_runtime.health import health_router
+from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import configure_logging
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.publishing import KafkaPublisher, Publisher
 from service_runtime.settings import ServiceSettings, SettingsError, SettingsT, load_settings
 from service_runtime.tracing import instrument_app, setup_tracing
 
@@ -30,7 +32,36 @@ class Wiring:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
-Wire = Callable[[FastAPI, KafkaPublisher], Awaitable[Wiring]]
+class EventBus(Publisher, Protocol):
+    """What a service needs of its event bus: Kafka, or the in-process bus."""
+
+    async def publish_raw(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Sequence[tuple[str, bytes]],
+    ) -> None: ...
+
+    async def ping(self) -> bool: ...
+
+    async def stop(self) -> None: ...
+
+
+class Consumer(Protocol):
+    """A running consumer of the service's topics."""
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    @property
+    def stopping(self) -> bool: ...
+
+    def is_live(self) -> bool: ...
+
+
+Wire = Callable[[FastAPI, Publisher], Awaitable[Wiring]]
 
 
 def service_app(
@@ -39,9 +70,11 @@ def service_app(
     wire: Wire,
     routers: Sequence[APIRouter] = (),
     consumer: ConsumerConfig | None = None,
+    bus: InProcessBus | None = None,
 ) -> FastAPI:
-    """A FastAPI app whose lifespan starts the publisher, the wiring and the consumer loop."""
-    state: dict[str, ConsumerLoop] = {}
+    """A FastAPI app whose lifespan starts the publisher, the wiring and the consumer loop;
+    on Kafka, or on an in-process bus shared with the other services of the same process."""
+    state: dict[str, Consumer] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,7 +103,7 @@ def service_app(
     app = FastAPI(title=settings.service_name, lifespan=lifespan)
 
     async def ready() -> bool:
-        publisher: KafkaPublisher = app.state.publisher
+        publisher: EventBus = app.state.publisher
         return await publisher.ping()
 
     app.include_router(health_router(live=lambda: _live(state.get("loop")), ready=ready))
@@ -78,6 +111,16 @@ def service_app(
         app.include_router(router)
     instrument_app(app)
     return app
+
+
+async def _kafka_publisher(settings: ServiceSettings) -> KafkaPublisher:
+    publisher = KafkaPublisher(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        timeout_s=settings.kafka_publish_timeout_s,
+    )
+    await publisher.start()
+    return publisher
 
 
 def default_consumer_config(settings: ServiceSettings) -> ConsumerConfig:
@@ -89,7 +132,7 @@ def default_consumer_config(settings: ServiceSettings) -> ConsumerConfig:
     )
 
 
-async def run_forever(loop: ConsumerLoop, *, backoff_s: float = 2.0) -> None:
+async def run_forever(loop: Consumer, *, backoff_s: float = 2.0) -> None:
     """Run the loop, starting it again after a failure (a broker outage, say) until stopped."""
     while True:
         try:
@@ -102,7 +145,7 @@ async def run_forever(loop: ConsumerLoop, *, backoff_s: float = 2.0) -> None:
             await asyncio.sleep(backoff_s)
 
 
-def _live(loop: ConsumerLoop | None) -> bool:
+def _live(loop: Consumer | None) -> bool:
     return loop is None or loop.is_live()
 
 

@@ -5,37 +5,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
-from feedback_contracts import ContractError, Envelope, from_kafka, topics
-from service_runtime.logs import correlation_id
-from service_runtime.publishing import KafkaPublisher, PublishError
-from service_runtime.tracing import continued_from
+from service_runtime.processing import (
+    Handler,
+    PermanentError,
+    Record,
+    RecordProcessor,
+    RetryPolicy,
+)
+from service_runtime.publishing import KafkaPublisher
+
+__all__ = ["ConsumerConfig", "ConsumerLoop", "Handler", "PermanentError"]
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[Envelope], Awaitable[None]]
-
-
-class Record(Protocol):
-    """The fields of an aiokafka `ConsumerRecord` this loop uses."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Sequence[tuple[str, bytes]]
-
-
-class PermanentError(Exception):
-    """The handler can never succeed on this event: dead-letter it without retrying."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +63,12 @@ class ConsumerLoop:
         dead_letters: KafkaPublisher,
     ) -> None:
         self.config = config
-        self._handlers = dict(handlers)
-        self._dead_letters = dead_letters
+        self._processor = RecordProcessor(
+            handlers,
+            dead_letters=dead_letters,
+            group=config.group_id,
+            retry=RetryPolicy(config.max_attempts, config.backoff_s, config.max_backoff_s),
+        )
         self._consumer: AIOKafkaConsumer | None = None
         self._pending: dict[TopicPartition, int] = {}
         self._stopping = asyncio.Event()
@@ -93,7 +84,7 @@ class ConsumerLoop:
             auto_offset_reset="earliest",
             max_poll_interval_ms=self.config.max_poll_interval_ms,
         )
-        consumer.subscribe(list(self._handlers), listener=_CommitOnRevoke(self))
+        consumer.subscribe(list(self._processor.handlers), listener=_CommitOnRevoke(self))
         self._consumer = consumer
         await consumer.start()
         try:
@@ -148,72 +139,5 @@ class ConsumerLoop:
                 assert self._consumer is not None
                 self._consumer.seek(tp, record.offset)  # the rest is fetched again next poll
                 return
-            await self._handle_record(record)
+            await self._processor.process(record)
             self._pending[tp] = record.offset + 1
-
-    async def _handle_record(self, record: Record) -> None:
-        headers = list(record.headers)
-        with continued_from(headers, f"{record.topic} process") as span:
-            span.set_attribute("messaging.kafka.offset", record.offset)
-            try:
-                envelope = from_kafka(record.value, headers)
-            except ContractError as error:
-                await self._dead_letter(record, error)
-                return
-            span.set_attribute("messaging.message.id", envelope.id)
-            span.set_attribute("feedback.correlation_id", envelope.correlation_id)
-            token = correlation_id.set(envelope.correlation_id)
-            try:
-                await self._with_retries(record, envelope)
-            finally:
-                correlation_id.reset(token)
-
-    async def _with_retries(self, record: Record, envelope: Envelope) -> None:
-        handler = self._handlers[record.topic]
-        delay = self.config.backoff_s
-        for attempt in range(1, self.config.max_attempts + 1):
-            try:
-                await handler(envelope)
-                return
-            except PermanentError as error:
-                await self._dead_letter(record, error)
-                return
-            except Exception as error:
-                if attempt == self.config.max_attempts:
-                    await self._dead_letter(record, error, attempts=attempt)
-                    return
-                log.warning("handler failed (%r), retrying", error, extra={"attempt": attempt})
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.config.max_backoff_s)
-
-    async def _dead_letter(self, record: Record, error: BaseException, attempts: int = 1) -> None:
-        reason = f"{type(error).__name__}: {error}"
-        log.error("dead-lettering event", extra={"topic": record.topic, "reason": reason})
-        headers = [*record.headers, *_dlq_headers(record, error, attempts, self.config.group_id)]
-        delay = self.config.backoff_s
-        while True:  # an event that cannot even be dead-lettered must not be committed
-            try:
-                await self._dead_letters.publish_raw(
-                    topics.dead_letter(record.topic), record.key, record.value, headers
-                )
-                return
-            except PublishError:
-                log.exception("dead-letter publish failed, retrying")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.config.max_backoff_s)
-
-
-def _dlq_headers(
-    record: Record, error: BaseException, attempts: int, group: str
-) -> list[tuple[str, bytes]]:
-    values: dict[str, Any] = {
-        "dlq_reason": f"{type(error).__name__}: {error}"[:2000],
-        "dlq_error_type": type(error).__name__,
-        "dlq_original_topic": record.topic,
-        "dlq_original_partition": record.partition,
-        "dlq_original_offset": record.offset,
-        "dlq_attempts": attempts,
-        "dlq_consumer_group": group,
-        "dlq_failed_at": datetime.now(UTC).isoformat(),
-    }
-    return [(name, str(value).encode()) for name, value in values.items()]

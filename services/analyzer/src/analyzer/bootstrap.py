@@ -18,8 +18,9 @@ from analyzer.sessions import CachedSessions
 from analyzer.settings import AnalyzerSettings
 from feedback_contracts import topics
 from service_runtime.app import Wiring, service_app
+from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.publishing import Publisher
 
 
 def verdict_source(settings: AnalyzerSettings) -> VerdictSource:
@@ -45,10 +46,10 @@ def verdict_source(settings: AnalyzerSettings) -> VerdictSource:
     )
 
 
-def create_app(settings: AnalyzerSettings) -> FastAPI:
+def create_app(settings: AnalyzerSettings, *, bus: InProcessBus | None = None) -> FastAPI:
     """The analyzer service as a FastAPI app."""
 
-    async def wire(app: FastAPI, publisher: KafkaPublisher) -> Wiring:
+    async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
         dynamodb = boto3.resource(
             "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
         )
@@ -71,4 +72,4 @@ def create_app(settings: AnalyzerSettings) -> FastAPI:
         handler = functools.partial(handle_inbound, deps=deps)
         return Wiring(handlers={topics.INBOUND_MESSAGES: handler})
 
-    return service_app(settings, wire=wire)
+    return service_app(settings, wire=wire, bus=bus)

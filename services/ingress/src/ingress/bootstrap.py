@@ -8,22 +8,23 @@ from ingress.routes import router
 from ingress.settings import IngressSettings
 from ingress.signatures import TwilioSignatureCheck
 from service_runtime.app import Wiring, service_app
+from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.publishing import Publisher
 
 
-def create_app(settings: IngressSettings) -> FastAPI:
+def create_app(settings: IngressSettings, *, bus: InProcessBus | None = None) -> FastAPI:
     """The ingress service as a FastAPI app."""
     register_secrets(
         settings.twilio_auth_token.get_secret_value(),
         settings.intelligence_api_secret.get_secret_value(),
     )
 
-    async def wire(app: FastAPI, publisher: KafkaPublisher) -> Wiring:
+    async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
         app.state.settings = settings
         app.state.signature_check = TwilioSignatureCheck(
             settings.twilio_auth_token.get_secret_value()
         )
         return Wiring()
 
-    return service_app(settings, wire=wire, routers=[router])
+    return service_app(settings, wire=wire, routers=[router], bus=bus)

@@ -15,16 +15,17 @@ from media.settings import MediaSettings
 from media.sink import S3MediaSink
 from media.source import TwilioMediaSource
 from service_runtime.app import Wiring, service_app
+from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.publishing import Publisher
 
 
-def create_app(settings: MediaSettings) -> FastAPI:
+def create_app(settings: MediaSettings, *, bus: InProcessBus | None = None) -> FastAPI:
     """The media service as a FastAPI app."""
     token = settings.twilio_auth_token.get_secret_value()
     register_secrets(token)
 
-    async def wire(app: FastAPI, publisher: KafkaPublisher) -> Wiring:
+    async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
         http = httpx.Client(timeout=settings.media_timeout_s)
         s3 = boto3.client(
             "s3", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
@@ -57,4 +58,4 @@ def create_app(settings: MediaSettings) -> FastAPI:
         handler = functools.partial(handle_feedback_completed, deps=deps)
         return Wiring(handlers={topics.FEEDBACK_COMPLETED: handler}, closers=[close])
 
-    return service_app(settings, wire=wire)
+    return service_app(settings, wire=wire, bus=bus)

@@ -14,16 +14,17 @@ from messenger.ratelimit import SendRateLimiter
 from messenger.sending import TwilioMessageSender
 from messenger.settings import MessengerSettings
 from service_runtime.app import Wiring, service_app
+from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.publishing import Publisher
 
 
-def create_app(settings: MessengerSettings) -> FastAPI:
+def create_app(settings: MessengerSettings, *, bus: InProcessBus | None = None) -> FastAPI:
     """The messenger service as a FastAPI app."""
     token = settings.twilio_auth_token.get_secret_value()
     register_secrets(token)
 
-    async def wire(app: FastAPI, publisher: KafkaPublisher) -> Wiring:
+    async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
         dynamodb = boto3.resource(
             "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
         )
@@ -47,4 +48,4 @@ def create_app(settings: MessengerSettings) -> FastAPI:
         handler = functools.partial(handle_reply_requested, deps=deps)
         return Wiring(handlers={topics.REPLY_REQUESTS: handler})
 
-    return service_app(settings, wire=wire)
+    return service_app(settings, wire=wire, bus=bus)

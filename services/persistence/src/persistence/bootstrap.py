@@ -14,16 +14,17 @@ from persistence.handlers import handle_feedback_completed, handle_media_stored
 from persistence.settings import PersistenceSettings
 from persistence.store import FeedbackStore
 from service_runtime.app import Wiring, service_app
+from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.publishing import Publisher
 
 
-def create_app(settings: PersistenceSettings) -> FastAPI:
+def create_app(settings: PersistenceSettings, *, bus: InProcessBus | None = None) -> FastAPI:
     """The persistence service as a FastAPI app."""
     secret = settings.intelligence_api_secret.get_secret_value()
     register_secrets(secret)
 
-    async def wire(app: FastAPI, publisher: KafkaPublisher) -> Wiring:
+    async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
         engine = create_engine(
             settings.database_url,
             pool_pre_ping=True,
@@ -50,7 +51,7 @@ def create_app(settings: PersistenceSettings) -> FastAPI:
             closers=[close],
         )
 
-    return service_app(settings, wire=wire, routers=[router])
+    return service_app(settings, wire=wire, routers=[router], bus=bus)
 
 
 def _instrument(engine: object) -> None:
