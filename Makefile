@@ -4,10 +4,14 @@ RUN := uv run --no-sync
 PYTEST_ARGS ?=
 PACKAGES := feedback_contracts service_runtime standins ingress analyzer messenger media persistence
 
-.PHONY: help setup test lint typecheck schemas schemas-check unit integration bench-ingress bench-media bench-pipeline
+.PHONY: help dev setup test lint typecheck schemas schemas-check unit integration bench-ingress bench-media bench-pipeline
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+dev: ## Run the whole system locally on embedded defaults, with the WhatsApp emulator page
+	bash scripts/setup.sh --python
+	$(RUN) python scripts/dev.py
 
 setup: ## Install Debian packages, Python packages (uv) and the Kafka jars
 	bash scripts/setup.sh

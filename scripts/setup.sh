@@ -4,12 +4,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+python_only=false
+[ "${1:-}" = "--python" ] && python_only=true   # `make dev` needs the Python packages only
+if $python_only; then
+  command -v uv >/dev/null || python3 -m pip install -q uv
+  UV_PYTHON_DOWNLOADS=never uv sync --locked --all-packages -q
+  exit 0
+fi
+
 apt_packages=()
 have_initdb() { command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; }
 have_initdb || apt_packages+=(postgresql)
 command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || apt_packages+=(maven)
 command -v npm >/dev/null || apt_packages+=(nodejs npm)
+command -v chromium >/dev/null || apt_packages+=(chromium)
 if ((${#apt_packages[@]})); then
   echo "setup: installing Debian packages: ${apt_packages[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -32,4 +41,9 @@ echo "setup: Compose schema at $(harness tools compose_schema)"
 if [ ! -x tests/contract/twilio-prism/node_modules/.bin/prism ]; then
   echo "setup: installing Stoplight Prism and Twilio's OpenAPI specs (npm ci)"
   (cd tests/contract/twilio-prism && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  echo "setup: installing playwright-core for the browser test (npm ci)"
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi

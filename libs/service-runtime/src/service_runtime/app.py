@@ -78,16 +78,20 @@ def service_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        publisher = KafkaPublisher(
-            settings.kafka_bootstrap_servers, client_id=settings.service_name
-        )
-        await publisher.start()
+        publisher: EventBus = bus if bus is not None else await _kafka_publisher(settings)
         app.state.publisher = publisher
         wiring = await wire(app, publisher)
         task = None
         if wiring.handlers:
-            config = consumer or default_consumer_config(settings)
-            loop = ConsumerLoop(config, handlers=wiring.handlers, dead_letters=publisher)
+            loop: Consumer = (
+                bus.subscribe(settings.service_name, wiring.handlers)
+                if bus is not None
+                else ConsumerLoop(
+                    consumer or default_consumer_config(settings),
+                    handlers=wiring.handlers,
+                    dead_letters=publisher,
+                )
+            )
             state["loop"] = loop
             task = asyncio.create_task(run_forever(loop), name=f"{settings.service_name}-consumer")
         try:

@@ -14,11 +14,11 @@ from aiokafka.structs import OffsetAndMetadata
 from service_runtime.processing import (
     Handler,
     PermanentError,
+    RawPublisher,
     Record,
     RecordProcessor,
     RetryPolicy,
 )
-from service_runtime.publishing import KafkaPublisher
 
 __all__ = ["ConsumerConfig", "ConsumerLoop", "Handler", "PermanentError"]
 
@@ -60,7 +60,7 @@ class ConsumerLoop:
         config: ConsumerConfig,
         *,
         handlers: Mapping[str, Handler],
-        dead_letters: KafkaPublisher,
+        dead_letters: RawPublisher,
     ) -> None:
         self.config = config
         self._processor = RecordProcessor(

@@ -60,3 +60,11 @@ def post_signed(
     """POST the form to `url`, signed over `signed_url` (the public URL Twilio knows)."""
     signature = sign(signed_url or url, params, auth_token)
     return client.post(url, data=dict(params), headers={"X-Twilio-Signature": signature})
+
+
+async def post_signed_async(
+    client: httpx.AsyncClient, url: str, params: Mapping[str, str], auth_token: str
+) -> httpx.Response:
+    """`post_signed` for async callers."""
+    signature = sign(url, params, auth_token)
+    return await client.post(url, data=dict(params), headers={"X-Twilio-Signature": signature})

@@ -1,0 +1,227 @@
+"""`make dev`: the whole system in one process on embedded defaults, with the emulator page.
+
+Each embedded part is one setting away from the real one: KAFKA_BOOTSTRAP_SERVERS (else an
+in-process bus), DATABASE_URL (else SQLite in .dev/), AWS_ENDPOINT_URL (else an embedded moto
+server), OPENAI_API_KEY (else the offline analyzer). Twilio is always the emulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import uvicorn
+from alembic import command
+from fastapi import FastAPI
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from analyzer.bootstrap import create_app as analyzer_app
+from analyzer.provision import provision as provision_analyzer
+from analyzer.settings import AnalyzerSettings
+from ingress.bootstrap import create_app as ingress_app
+from ingress.settings import IngressSettings
+from media.bootstrap import create_app as media_app
+from media.provision import provision as provision_media
+from media.settings import MediaSettings
+from messenger.bootstrap import create_app as messenger_app
+from messenger.provision import provision as provision_messenger
+from messenger.settings import MessengerSettings
+from persistence.bootstrap import create_app as persistence_app
+from persistence.migrate import alembic_config
+from persistence.settings import PersistenceSettings
+from service_runtime.admin import ensure_topics
+from service_runtime.inprocess import InProcessBus
+from service_runtime.logs import configure_logging
+from service_runtime.tracing import setup_tracing
+from standins.emulator import EmulatorConfig, create_emulator
+from standins.twilio_api import TwilioState
+
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "dev-twilio-auth-token-0000000000"
+API_SECRET = "dev-api-secret"
+BUSINESS = "whatsapp:+14155238886"
+
+
+class DevSettings(BaseSettings):
+    """What to run for real, and where."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    kafka_bootstrap_servers: str | None = None
+    database_url: str | None = None
+    aws_endpoint_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    emulator_port: int = 8000
+    dev_base_port: int = 8101
+    dev_dir: Path = Path(".dev")
+    host: str = "127.0.0.1"
+    log_level: str = "WARNING"
+
+
+@contextlib.contextmanager
+def local_aws(dev: DevSettings) -> Iterator[str]:
+    """The configured AWS endpoint, or an embedded moto server for the run's lifetime."""
+    if dev.aws_endpoint_url:
+        yield dev.aws_endpoint_url
+        return
+    from moto.server import ThreadedMotoServer
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "dev")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "dev")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def provision(aws: str, database_url: str) -> None:
+    """Tables, bucket and schema, with the same functions the provisioning commands use."""
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=aws)
+    provision_analyzer(dynamodb, sessions_table="sessions", chats_table="chats")
+    provision_messenger(dynamodb, "outbound_messages")
+    provision_media(
+        boto3.client("s3", region_name="us-east-1", endpoint_url=aws), "theunce-project"
+    )
+    command.upgrade(alembic_config(database_url), "head")
+
+
+def apps(
+    dev: DevSettings, aws: str, database_url: str, bus: InProcessBus | None
+) -> dict[int, FastAPI]:
+    """The five services and the emulator, by port."""
+    port = dev.dev_base_port
+    ports = {
+        name: port + i
+        for i, name in enumerate(("ingress", "analyzer", "messenger", "media", "persistence"))
+    }
+    emulator = f"http://{dev.host}:{dev.emulator_port}"
+    local = ["127.0.0.1", "localhost"]
+    common = {
+        "environment": "local",
+        "http_host": dev.host,
+        "aws_endpoint_url": aws,
+        "kafka_bootstrap_servers": dev.kafka_bootstrap_servers or "in-process",
+    }
+    openai = {"openai_api_key": dev.openai_api_key, "openai_base_url": dev.openai_base_url}
+    twilio = {"twilio_account_sid": ACCOUNT_SID, "twilio_auth_token": AUTH_TOKEN}
+    services = {
+        ports["ingress"]: ingress_app(
+            IngressSettings(
+                **common,
+                http_port=ports["ingress"],
+                twilio_auth_token=AUTH_TOKEN,
+                intelligence_api_secret=API_SECRET,
+            ),
+            bus=bus,
+        ),
+        ports["analyzer"]: analyzer_app(
+            AnalyzerSettings(**common, **openai, http_port=ports["analyzer"]), bus=bus
+        ),
+        ports["messenger"]: messenger_app(
+            MessengerSettings(
+                **common,
+                **twilio,
+                http_port=ports["messenger"],
+                twilio_whatsapp_from=BUSINESS,
+                twilio_api_base_url=emulator,
+            ),
+            bus=bus,
+        ),
+        ports["media"]: media_app(
+            MediaSettings(
+                **common,
+                **twilio,
+                http_port=ports["media"],
+                twilio_api_hosts=local,
+                media_cdn_hosts=local,
+                media_trusted_private_hosts=local,
+            ),
+            bus=bus,
+        ),
+        ports["persistence"]: persistence_app(
+            PersistenceSettings(
+                **common,
+                http_port=ports["persistence"],
+                database_url=database_url,
+                intelligence_api_secret=API_SECRET,
+            ),
+            bus=bus,
+        ),
+    }
+    state = TwilioState(ACCOUNT_SID, AUTH_TOKEN, cdn_base_url=emulator)
+    services[dev.emulator_port] = create_emulator(
+        state,
+        EmulatorConfig(
+            public_url=emulator,
+            ingress_url=f"http://{dev.host}:{ports['ingress']}",
+            persistence_url=f"http://{dev.host}:{ports['persistence']}",
+            api_secret=API_SECRET,
+            business_number=BUSINESS,
+            aws_endpoint_url=aws,
+            aws_region="us-east-1",
+            sessions_table="sessions",
+        ),
+    )
+    return services
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to the dev runner (it runs several at once)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(dev: DevSettings, services: dict[int, FastAPI]) -> None:
+    """Run every app until Ctrl-C (or SIGTERM), then stop them all cleanly."""
+    servers = [
+        _Server(uvicorn.Config(app, host=dev.host, port=port, log_config=None, lifespan="on"))
+        for port, app in services.items()
+    ]
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, lambda: [setattr(s, "should_exit", True) for s in servers])
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    while not all(server.started for server in servers):
+        if any(task.done() for task in tasks):
+            break
+        await asyncio.sleep(0.05)
+    if all(server.started for server in servers):
+        print(
+            f"\n  WhatsApp emulator: open http://{dev.host}:{dev.emulator_port}/\n"
+            "  Ctrl-C stops everything.\n",
+            flush=True,
+        )
+    await asyncio.gather(*tasks)
+
+
+def main() -> None:
+    """Start everything; stop everything on Ctrl-C."""
+    dev = DevSettings()
+    configure_logging("dev", dev.log_level)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the embedded moto server
+    setup_tracing("feedback-intelligence-dev")
+    dev.dev_dir.mkdir(parents=True, exist_ok=True)
+    database_url = dev.database_url or f"sqlite:///{dev.dev_dir.resolve()}/feedback.db"
+    with local_aws(dev) as aws:
+        provision(aws, database_url)
+        if dev.kafka_bootstrap_servers:
+            asyncio.run(ensure_topics(dev.kafka_bootstrap_servers))
+        bus = None if dev.kafka_bootstrap_servers else InProcessBus()
+        asyncio.run(serve(dev, apps(dev, aws, database_url, bus)))
+
+
+if __name__ == "__main__":
+    main()

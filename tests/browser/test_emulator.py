@@ -1,0 +1,106 @@
+"""`make dev`'s stack, driven in real Chromium through the emulator page."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from harness.processes import InfrastructureError, free_port, port_open, wait_until
+
+pytestmark = pytest.mark.e2e
+HERE = Path(__file__).parent
+ROOT = HERE.parents[1]
+REAL_PARTS = ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "AWS_ENDPOINT_URL", "OPENAI_API_KEY")
+
+
+def tools() -> tuple[str, str]:
+    chromium = shutil.which("chromium")
+    node = shutil.which("node")
+    if chromium is None or node is None:
+        raise InfrastructureError("the browser test needs Debian's chromium and Node.js")
+    if not (HERE / "node_modules" / "playwright-core").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True)
+    return chromium, node
+
+
+def free_block(size: int) -> int:
+    """A base port with `size` free ports after it."""
+    for _ in range(50):
+        base = free_port()
+        if base + size < 65000 and not any(port_open(base + i) for i in range(size)):
+            return base
+    raise InfrastructureError("no block of free ports")
+
+
+def photo(path: Path) -> Path:
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (52.0, 22.0, 10.0), 3: "E", 4: (4.0, 53.0, 20.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (240, 180), "teal").save(out, "JPEG", exif=exif)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_conversation_with_a_photo_on_the_emulator_page(tmp_path: Path) -> None:
+    chromium, node = tools()
+    emulator, base = free_port(), free_block(5)
+    env = {key: value for key, value in os.environ.items() if key not in REAL_PARTS}
+    env |= {
+        "EMULATOR_PORT": str(emulator),
+        "DEV_BASE_PORT": str(base),
+        "DEV_DIR": str(tmp_path / "dev"),
+        "CHROMIUM": chromium,
+    }
+    log = tmp_path / "dev.log"
+    with open(log, "wb") as out:
+        dev = subprocess.Popen(
+            [sys.executable, "scripts/dev.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until(
+            lambda: "WhatsApp emulator: open" in log.read_text(),
+            timeout_s=120,
+            what="make dev's stack",
+            process=dev,
+            log=log,
+        )
+        customer = f"whatsapp:+1666{uuid.uuid4().int % 10**7:07d}"
+        flow = subprocess.run(
+            [
+                node,
+                str(HERE / "emulator_flow.mjs"),
+                f"http://127.0.0.1:{emulator}/",
+                customer,
+                str(photo(tmp_path / "kettle.jpg")),
+                str(tmp_path / "emulator.png"),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        assert flow.returncode == 0, flow.stderr + log.read_text()[-3000:]
+        result = json.loads(flow.stdout.strip().splitlines()[-1])
+        assert result["status"].strip() == "completed"
+        assert result["replies"][-1].startswith("Thank you")
+        assert (tmp_path / "emulator.png").stat().st_size > 10_000
+    finally:
+        dev.send_signal(signal.SIGINT)  # Ctrl-C
+        code = dev.wait(timeout=30)
+    assert code == 0, log.read_text()[-3000:]
+    assert not any(port_open(port) for port in (emulator, *range(base, base + 5)))
