@@ -221,6 +221,9 @@ def main() -> None:
             asyncio.run(ensure_topics(dev.kafka_bootstrap_servers))
         bus = None if dev.kafka_bootstrap_servers else InProcessBus()
         asyncio.run(serve(dev, apps(dev, aws, database_url, bus)))
+        # Ctrl-C reaches make, uv and this process alike: a second one must not cut the cleanup.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 if __name__ == "__main__":
