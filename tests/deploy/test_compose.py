@@ -56,3 +56,4 @@ def test_names_every_part_and_orders_start_up(compose: dict[str, Any]) -> None:
     persistence = services["persistence"]["depends_on"]
     assert persistence["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["entrypoint"] == ["python", "-m", "persistence.migrate"]
+    assert services["twilio"]["entrypoint"][:3] == ["python", "-m", "standins.emulator"]

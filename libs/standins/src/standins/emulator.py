@@ -154,3 +154,41 @@ def create_emulator(state: TwilioState, config: EmulatorConfig) -> FastAPI:
         return Response(content, media_type=kind)
 
     return app
+
+
+def main() -> None:
+    """Run the emulator on its own (docker-compose): `python -m standins.emulator --help`."""
+    import argparse
+
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--public-url", required=True, help="how the services reach this server")
+    parser.add_argument("--ingress-url", required=True)
+    parser.add_argument("--persistence-url", required=True)
+    parser.add_argument("--api-secret", required=True)
+    parser.add_argument("--account-sid", required=True)
+    parser.add_argument("--auth-token", required=True)
+    parser.add_argument("--business-number", default="whatsapp:+14155238886")
+    parser.add_argument("--aws-endpoint-url")
+    parser.add_argument("--aws-region", default="us-east-1")
+    parser.add_argument("--sessions-table", default="sessions")
+    args = parser.parse_args()
+    state = TwilioState(args.account_sid, args.auth_token, cdn_base_url=args.public_url)
+    config = EmulatorConfig(
+        public_url=args.public_url,
+        ingress_url=args.ingress_url,
+        persistence_url=args.persistence_url,
+        api_secret=args.api_secret,
+        business_number=args.business_number,
+        aws_endpoint_url=args.aws_endpoint_url,
+        aws_region=args.aws_region,
+        sessions_table=args.sessions_table,
+    )
+    uvicorn.run(create_emulator(state, config), host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
