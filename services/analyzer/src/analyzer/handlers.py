@@ -62,7 +62,6 @@ class TurnResult:
     session: Session
     outcome: Outcome
     persist_reply: bool
-    verdict: Verdict | None
 
 
 async def handle_inbound(envelope: Envelope, *, deps: Analyzer) -> None:
@@ -124,7 +123,7 @@ async def _take_turn(session: Session, chat: Chat, now: datetime, deps: Analyzer
     media = session.media + tuple(m for m in chat.media if m not in session.media)
     if session.is_limited(now):
         outcome = Outcome(reply_id, LIMITED_REPLY, session.session_id)
-        return TurnResult(session.next(last_message_at=now, media=media), outcome, False, None)
+        return TurnResult(session.next(last_message_at=now, media=media), outcome, False)
     conversation = Conversation(
         product_name=session.product_name,
         feedback=session.feedback,
@@ -142,7 +141,7 @@ async def _take_turn(session: Session, chat: Chat, now: datetime, deps: Analyzer
             media=media,
         )
         outcome = Outcome(reply_id, verdict.reply, session.session_id)
-        return TurnResult(limited, outcome, verdict.should_persist_reply, verdict)
+        return TurnResult(limited, outcome, verdict.should_persist_reply)
     complete = bool(
         verdict.is_feedback_session_complete and verdict.product_name and verdict.feedback
     )
@@ -156,7 +155,7 @@ async def _take_turn(session: Session, chat: Chat, now: datetime, deps: Analyzer
         media=_chosen_media(media, verdict) if complete else media,
     )
     outcome = Outcome(reply_id, verdict.reply, session.session_id, feedback_completed=complete)
-    return TurnResult(after, outcome, verdict.should_persist_reply, verdict)
+    return TurnResult(after, outcome, verdict.should_persist_reply)
 
 
 def _chosen_media(media: tuple[MediaRef, ...], verdict: Verdict) -> tuple[MediaRef, ...]:
