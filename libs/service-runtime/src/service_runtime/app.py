@@ -17,6 +17,7 @@ from service_runtime.consuming import ConsumerConfig, ConsumerLoop, Handler
 from service_runtime.health import health_router
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import configure_logging
+from service_runtime.processing import RawPublisher
 from service_runtime.publishing import KafkaPublisher, Publisher
 from service_runtime.settings import ServiceSettings, SettingsError, SettingsT, load_settings
 from service_runtime.tracing import instrument_app, setup_tracing
@@ -32,16 +33,8 @@ class Wiring:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
-class EventBus(Publisher, Protocol):
+class EventBus(Publisher, RawPublisher, Protocol):
     """What a service needs of its event bus: Kafka, or the in-process bus."""
-
-    async def publish_raw(
-        self,
-        topic: str,
-        key: bytes | None,
-        value: bytes | None,
-        headers: Sequence[tuple[str, bytes]],
-    ) -> None: ...
 
     async def ping(self) -> bool: ...
 
