@@ -46,33 +46,31 @@ class OpenAIVerdicts:
     async def decide(self, conversation: Conversation) -> Verdict:
         """One verdict; invalid output gets one re-ask, then `VerdictUnavailable`."""
         messages: list[dict[str, Any]] = build_messages(conversation, budget_tokens=self._budget)
-        raw, error = await self._ask(messages)
-        if error is None:
+        raw = await self._ask(messages)
+        try:
             return Verdict.model_validate_json(raw)
+        except ValidationError as invalid:
+            error = str(invalid)
         log.warning("invalid verdict, re-asking", extra={"error": error[:300]})
         messages += [
             {"role": "assistant", "content": raw},
             {"role": "user", "content": REASK.format(error=error[:500])},
         ]
-        raw, error = await self._ask(messages)
-        if error is None:
-            return Verdict.model_validate_json(raw)
-        raise VerdictUnavailable(f"invalid output twice: {error[:300]}")
-
-    async def _ask(self, messages: list[dict[str, Any]]) -> tuple[str, str | None]:
+        raw = await self._ask(messages)
         try:
-            raw = await self._complete(messages)
+            return Verdict.model_validate_json(raw)
+        except ValidationError as invalid:
+            raise VerdictUnavailable(f"invalid output twice: {str(invalid)[:300]}") from invalid
+
+    async def _ask(self, messages: list[dict[str, Any]]) -> str:
+        try:
+            return await self._complete(messages)
         except openai.BadRequestError as rejected:
             if not self._strict_schema or "response_format" not in str(rejected):
                 raise
             log.warning("server lacks strict json_schema; using json_object mode")
             self._strict_schema = False
-            raw = await self._complete(messages)
-        try:
-            Verdict.model_validate_json(raw)
-        except ValidationError as invalid:
-            return raw, str(invalid)
-        return raw, None
+            return await self._complete(messages)
 
     async def _complete(self, messages: list[dict[str, Any]]) -> str:
         response_format: Any = STRICT_FORMAT if self._strict_schema else {"type": "json_object"}
