@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -52,6 +53,4 @@ def compose_schema() -> Path:
 
 
 def _go_env() -> dict[str, str]:
-    import os
-
     return {**os.environ, "GOFLAGS": "-mod=mod"}

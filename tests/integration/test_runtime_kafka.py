@@ -17,6 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from feedback_contracts import Envelope, InboundMessage, topics
 from feedback_contracts.kafka import to_kafka
+from harness.topics import wait_for
 from service_runtime.consuming import ConsumerConfig, ConsumerLoop
 from service_runtime.publishing import KafkaPublisher
 
@@ -44,12 +45,6 @@ async def running_loop(
         loop.stop()
         await task
         await publisher.stop()
-
-
-async def wait_for(condition: Callable[[], bool], timeout_s: float = 30) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 async def test_event_keeps_envelope_and_trace_context(
