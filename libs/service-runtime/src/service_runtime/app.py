@@ -20,7 +20,7 @@ from service_runtime.logs import configure_logging
 from service_runtime.processing import RawPublisher
 from service_runtime.publishing import KafkaPublisher, Publisher
 from service_runtime.settings import ServiceSettings, SettingsError, SettingsT, load_settings
-from service_runtime.tracing import instrument_app, setup_tracing
+from service_runtime.tracing import server_telemetry, setup_tracing
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def service_app(
                 await close()
             await publisher.stop()
 
-    app = FastAPI(title=settings.service_name, lifespan=lifespan)
+    app = FastAPI(title=settings.service_name, lifespan=lifespan, telemetry=server_telemetry())
 
     async def ready() -> bool:
         publisher: EventBus = app.state.publisher
@@ -106,7 +106,6 @@ def service_app(
     app.include_router(health_router(live=lambda: _live(state.get("loop")), ready=ready))
     for router in routers:
         app.include_router(router)
-    instrument_app(app)
     return app
 
 

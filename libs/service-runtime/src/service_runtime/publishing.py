@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber, ProducerFenced
 
 from feedback_contracts import Envelope, to_kafka
+from service_runtime.tracing import inject_headers
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ class KafkaPublisher:
     async def publish(self, envelope: Envelope) -> None:
         """Publish one event with its CloudEvents and trace headers."""
         record = to_kafka(envelope)
-        await self.publish_raw(record.topic, record.key, record.value, record.headers)
+        headers = [*record.headers, *inject_headers()]
+        await self.publish_raw(record.topic, record.key, record.value, headers)
 
     async def publish_raw(
         self, topic: str, key: bytes | None, value: bytes | None, headers: Headers
