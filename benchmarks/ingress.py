@@ -44,7 +44,7 @@ def signed_webhooks(port: int, count: int) -> list[bytes]:
 def main() -> None:
     """Run both measurements in one process tree and print the comparison."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--count", type=int, default=10000)
     parser.add_argument("--concurrency", type=int, default=50)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-ingress-"))

@@ -18,9 +18,9 @@ from pathlib import Path
 import boto3
 import uvicorn
 from alembic import command
-from fastapi import FastAPI
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.types import ASGIApp
 
 from analyzer.bootstrap import create_app as analyzer_app
 from analyzer.provision import provision as provision_analyzer
@@ -98,7 +98,7 @@ def provision(aws: str, database_url: str) -> None:
 
 def apps(
     dev: DevSettings, aws: str, database_url: str, bus: InProcessBus | None
-) -> dict[int, FastAPI]:
+) -> dict[int, ASGIApp]:
     """The five services and the emulator, by port."""
     port = dev.dev_base_port
     ports = {
@@ -184,7 +184,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(dev: DevSettings, services: dict[int, FastAPI]) -> None:
+async def serve(dev: DevSettings, services: dict[int, ASGIApp]) -> None:
     """Run every app until Ctrl-C (or SIGTERM), then stop them all cleanly."""
     servers = [
         _Server(uvicorn.Config(app, host=dev.host, port=port, log_config=None, lifespan="on"))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from starlette.requests import Request
+from twilio.request_validator import RequestValidator
 
 from ingress.handlers import MalformedWebhook, inbound_from_api, inbound_from_twilio
-from ingress.signatures import public_url
+from ingress.signatures import TwilioSignatureCheck, public_url
+from ingress.webhooks import request_headers
 from standins.twilio_webhooks import inbound_params
 
 pytestmark = pytest.mark.unit
@@ -39,32 +40,56 @@ def test_api_sender_gets_whatsapp_prefix() -> None:
     assert event.sender_id == "whatsapp:+15550001111" and event.origin == "api"
 
 
-def _request(headers: dict[str, str]) -> Request:
-    scope = {
-        "type": "http",
-        "scheme": "http",
-        "server": ("10.0.0.5", 8000),
-        "path": "/twilio/messages",
-        "query_string": b"a=1",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-    }
-    return Request(scope)
+SCOPE = {
+    "type": "http",
+    "scheme": "http",
+    "server": ("10.0.0.5", 8000),
+    "path": "/twilio/messages",
+    "query_string": b"a=1",
+}
 
 
 def test_public_url_uses_proxy_headers_only_when_trusted() -> None:
-    request = _request(
-        {
-            "host": "10.0.0.5:8000",
-            "x-forwarded-proto": "https",
-            "x-forwarded-host": "hooks.example.com",
-        }
-    )
-    assert public_url(request, base_url=None, trust_proxy=False) == (
+    headers = {
+        "host": "10.0.0.5:8000",
+        "x-forwarded-proto": "https",
+        "x-forwarded-host": "hooks.example.com",
+    }
+    assert public_url(SCOPE, headers, base_url=None, trust_proxy=False) == (
         "http://10.0.0.5:8000/twilio/messages?a=1"
     )
-    assert public_url(request, base_url=None, trust_proxy=True) == (
+    assert public_url(SCOPE, headers, base_url=None, trust_proxy=True) == (
         "https://hooks.example.com/twilio/messages?a=1"
     )
-    assert public_url(request, base_url="https://b.example/", trust_proxy=False) == (
+    assert public_url(SCOPE, headers, base_url="https://b.example/", trust_proxy=False) == (
         "https://b.example/twilio/messages?a=1"
     )
+
+
+def test_public_url_without_host_header_is_the_server_address() -> None:
+    assert public_url(SCOPE, {}, base_url=None, trust_proxy=False) == (
+        "http://10.0.0.5:8000/twilio/messages?a=1"
+    )
+    on_default_port = {**SCOPE, "scheme": "https", "server": ("hooks.internal", 443)}
+    assert public_url(on_default_port, {}, base_url=None, trust_proxy=False) == (
+        "https://hooks.internal/twilio/messages?a=1"
+    )
+
+
+def test_repeated_headers_keep_the_first_value() -> None:
+    scope = {"headers": [(b"x-forwarded-host", b"first"), (b"x-forwarded-host", b"second")]}
+    assert request_headers(scope) == {"x-forwarded-host": "first"}
+
+
+def test_signature_matches_the_twilio_sdk() -> None:
+    check = TwilioSignatureCheck("token-" + "0" * 26)
+    url = "https://hooks.example.com/twilio/messages"
+    params = inbound_params(
+        account_sid="AC1", sender="whatsapp:+15550001111", to="whatsapp:+1", body="a+b & c=d é"
+    )
+    expected = RequestValidator("token-" + "0" * 26).compute_signature(url, params)
+    assert check.signature(url, params) == expected
+    assert check.is_valid(url, params, expected)
+    assert check.is_valid("https://hooks.example.com:443/twilio/messages", params, expected)
+    assert not check.is_valid(url, {**params, "Body": "tampered"}, expected)
+    assert not check.is_valid(url, params, None)

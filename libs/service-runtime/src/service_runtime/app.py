@@ -12,6 +12,7 @@ from typing import Protocol
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp
 
 from service_runtime.consuming import ConsumerConfig, ConsumerLoop, Handler
 from service_runtime.health import health_router
@@ -146,7 +147,7 @@ def _live(loop: Consumer | None) -> bool:
 
 
 def run_service(
-    settings_class: type[SettingsT], create_app: Callable[[SettingsT], FastAPI]
+    settings_class: type[SettingsT], create_app: Callable[[SettingsT], ASGIApp]
 ) -> None:
     """A service's entrypoint: load settings (exit naming what is missing), then serve."""
     try:
@@ -156,8 +157,11 @@ def run_service(
     serve(create_app(settings), settings)
 
 
-def serve(app: FastAPI, settings: ServiceSettings) -> None:
-    """Run a service: JSON logs, tracing, uvicorn with graceful SIGTERM handling."""
+def serve(app: ASGIApp, settings: ServiceSettings) -> None:
+    """Run a service: JSON logs, tracing, uvicorn with graceful SIGTERM handling.
+
+    uvicorn's own X-Forwarded-* rewriting is off: the services decide which proxy headers
+    they trust (ingress's TRUST_PROXY_HEADERS), not the server's defaults."""
     configure_logging(settings.service_name, settings.log_level)
     setup_tracing(settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
     uvicorn.run(
@@ -165,5 +169,6 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,
+        proxy_headers=False,
         timeout_graceful_shutdown=20,
     )

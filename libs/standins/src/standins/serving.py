@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 
 @dataclass
@@ -25,7 +25,7 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
-def serve_in_thread(app: FastAPI, *, port: int = 0, lifespan: bool = False) -> RunningServer:
+def serve_in_thread(app: ASGIApp, *, port: int = 0, lifespan: bool = False) -> RunningServer:
     """Serve `app` on 127.0.0.1 (a free port unless given) until `stop()`."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", port))

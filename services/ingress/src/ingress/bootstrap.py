@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
-from ingress.routes import router
+from ingress.routes import TWILIO_WEBHOOKS, router
 from ingress.settings import IngressSettings
 from ingress.signatures import TwilioSignatureCheck
+from ingress.webhooks import TwilioWebhooks
 from service_runtime.app import Wiring, service_app
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
 
 
-def create_app(settings: IngressSettings, *, bus: InProcessBus | None = None) -> FastAPI:
-    """The ingress service as a FastAPI app."""
+def create_app(settings: IngressSettings, *, bus: InProcessBus | None = None) -> ASGIApp:
+    """The ingress service: Twilio's webhooks in front of the FastAPI app that owns the rest."""
     register_secrets(
         settings.twilio_auth_token.get_secret_value(),
         settings.intelligence_api_secret.get_secret_value(),
@@ -27,4 +29,5 @@ def create_app(settings: IngressSettings, *, bus: InProcessBus | None = None) ->
         )
         return Wiring()
 
-    return service_app(settings, wire=wire, routers=[router], bus=bus)
+    app = service_app(settings, wire=wire, routers=[router], bus=bus)
+    return TwilioWebhooks(app, TWILIO_WEBHOOKS)
