@@ -1,4 +1,6 @@
-"""moto server: S3, DynamoDB and Secrets Manager over HTTP for every process of a test."""
+"""moto server: S3, DynamoDB and Secrets Manager over HTTP for every process of a test.
+
+moto's own server application, served with keep-alive by `harness.moto_server`."""
 
 from __future__ import annotations
 
@@ -37,13 +39,13 @@ def _answers(url: str) -> bool:
 
 
 def start_local_aws(workdir: Path) -> LocalAws:
-    """Start `moto.server` on a free loopback port."""
+    """Start moto's server application on a free loopback port."""
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "moto.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, str(Path(__file__).with_name("moto_server.py")), "--port", str(port)],
             stdout=out,
             stderr=out,
         )
