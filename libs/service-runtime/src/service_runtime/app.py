@@ -126,6 +126,7 @@ def default_consumer_config(settings: ServiceSettings) -> ConsumerConfig:
         bootstrap_servers=settings.kafka_bootstrap_servers,
         group_id=settings.service_name,
         client_id=settings.service_name,
+        commit_interval_s=settings.kafka_commit_interval_s,
     )
 
 

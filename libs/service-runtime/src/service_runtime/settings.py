@@ -31,6 +31,7 @@ class ServiceSettings(BaseSettings):
     )
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_publish_timeout_s: float = 5.0
+    kafka_commit_interval_s: float = 1.0
     otel_exporter_otlp_endpoint: str | None = None
     log_level: str = "INFO"
     aws_region: str = "us-east-1"
