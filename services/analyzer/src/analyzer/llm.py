@@ -6,6 +6,7 @@ import logging
 from typing import Any, Protocol
 
 import openai
+from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
 from analyzer.prompt import build_messages
@@ -73,10 +74,13 @@ class OpenAIVerdicts:
             return await self._complete(messages)
 
     async def _complete(self, messages: list[dict[str, Any]]) -> str:
-        response_format: Any = STRICT_FORMAT if self._strict_schema else {"type": "json_object"}
-        completion = await self._client.chat.completions.create(
-            model=self._model,
-            messages=messages,  # type: ignore[arg-type]
-            response_format=response_format,
+        response_format = STRICT_FORMAT if self._strict_schema else {"type": "json_object"}
+        # The SDK's own POST (auth, retries, timeout and error types as `chat.completions.create`)
+        # without its parameter transform, which walks every message through typing
+        # introspection: plain JSON needs none, and it was a sixth of the analyzer's CPU.
+        completion = await self._client.post(
+            "/chat/completions",
+            cast_to=ChatCompletion,
+            body={"model": self._model, "messages": messages, "response_format": response_format},
         )
         return completion.choices[0].message.content or ""
