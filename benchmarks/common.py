@@ -66,7 +66,8 @@ def form_post(host: str, port: int, path: str, form: bytes, headers: Mapping[str
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + form
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes) -> int:
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes) -> int:
+    """Send one serialized request on a keep-alive connection; the response's status."""
     writer.write(data)
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
@@ -94,7 +95,7 @@ async def drive(
             while not queue.empty():
                 data = queue.get_nowait()
                 started = time.perf_counter()
-                status = await _exchange(reader, writer, data)
+                status = await exchange(reader, writer, data)
                 if measure:
                     latencies.append(time.perf_counter() - started)
                     failures += status >= 300
@@ -123,6 +124,7 @@ __all__ = [
     "ROOT",
     "cpu_seconds",
     "drive",
+    "exchange",
     "form_post",
     "free_port",
     "percentile",
