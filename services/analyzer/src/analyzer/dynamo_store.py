@@ -2,7 +2,9 @@
 
 `sessions`: one item per session, key (sender_id, seq); the newest is one descending Query. A turn
 is committed by a single conditional put (version guard) that also carries the turn's outcome,
-the customer's recent MessageSids (deduplication) and the recent turns the LLM sees.
+the customer's recent MessageSids (deduplication) and the recent turns the LLM sees, kept as one
+JSON string: they are opaque context, never queried, and as nested maps they doubled the cost
+of every session write (serializing them client-side, parsing them in the store).
 `chats`: the full conversation log, key (session_id, sort_key = time#message_sid), written in one
 batch per turn before the session; the keys are stable, so a retried turn overwrites, never adds.
 """
@@ -10,6 +12,7 @@ batch per turn before the session; the keys are stable, so a retried turn overwr
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime
 from typing import Any
 
@@ -37,13 +40,13 @@ class DynamoSessionStore:
             ConsistentRead=True,
         )
         items = found.get("Items", [])
-        return _session(items[0]) if items else None
+        return session_from(items[0]) if items else None
 
     async def commit_turn(self, *, session: Session, chats: list[Chat]) -> None:
         """Log the chats (one batch), then put the session if nobody moved it on meanwhile."""
         if chats:
             await asyncio.to_thread(self._write_chats, chats)
-        arguments: dict[str, Any] = {"Item": _session_item(session)}
+        arguments: dict[str, Any] = {"Item": session_item(session)}
         if session.version == 1:
             arguments["ConditionExpression"] = "attribute_not_exists(seq)"
         else:
@@ -106,7 +109,8 @@ def _outcome(item: dict[str, Any] | None) -> Outcome | None:
     )
 
 
-def _session_item(session: Session) -> dict[str, Any]:
+def session_item(session: Session) -> dict[str, Any]:
+    """The DynamoDB item of a session."""
     return _compact(
         {
             "sender_id": session.sender_id,
@@ -121,10 +125,12 @@ def _session_item(session: Session) -> dict[str, Any]:
             "product_name": session.product_name,
             "feedback": session.feedback,
             "media": [_media_item(media) for media in session.media],
-            "recent_turns": [
-                {"role": t.role, "text": t.text, "media_urls": list(t.media_urls)}
-                for t in session.recent_turns
-            ],
+            "recent_turns": json.dumps(
+                [
+                    {"role": t.role, "text": t.text, "media_urls": list(t.media_urls)}
+                    for t in session.recent_turns
+                ]
+            ),
             "recent_sids": list(session.recent_sids),
             "last_message_sid": session.last_message_sid,
             "last_envelope_id": session.last_envelope_id,
@@ -133,7 +139,8 @@ def _session_item(session: Session) -> dict[str, Any]:
     )
 
 
-def _session(item: dict[str, Any]) -> Session:
+def session_from(item: dict[str, Any]) -> Session:
+    """A session from its DynamoDB item."""
     return Session(
         sender_id=item["sender_id"],
         seq=int(item["seq"]),
@@ -147,14 +154,20 @@ def _session(item: dict[str, Any]) -> Session:
         product_name=item.get("product_name"),
         feedback=item.get("feedback"),
         media=_media(item.get("media", [])),
-        recent_turns=tuple(
-            Turn(role=t["role"], text=t["text"], media_urls=tuple(t.get("media_urls", [])))
-            for t in item.get("recent_turns", [])
-        ),
+        recent_turns=_turns(item.get("recent_turns")),
         recent_sids=tuple(item.get("recent_sids", [])),
         last_message_sid=item.get("last_message_sid"),
         last_envelope_id=item.get("last_envelope_id"),
         last_outcome=_outcome(item.get("last_outcome")),
+    )
+
+
+def _turns(value: Any) -> tuple[Turn, ...]:
+    # A JSON string; items written before that held a list of maps.
+    turns = json.loads(value) if isinstance(value, str) else value or []
+    return tuple(
+        Turn(role=t["role"], text=t["text"], media_urls=tuple(t.get("media_urls", [])))
+        for t in turns
     )
 
 
