@@ -185,12 +185,12 @@ def create_app(state: TwilioState) -> FastAPI:
         return {"path": state.add_media(message_sid, await request.body(), content_type)}
 
     @app.get("/_standin/messages")
-    async def sent_messages() -> list[dict[str, object]]:
-        """Control API for other processes: every message accepted so far."""
+    async def sent_messages(since: int = 0) -> list[dict[str, object]]:
+        """Control API for other processes: the messages accepted so far, from index `since`."""
         with state.lock:
             return [
                 {"sid": m.sid, "to": m.to, "body": m.body, "accepted_at": m.accepted_at}
-                for m in state.messages
+                for m in state.messages[since:]
             ]
 
     @app.get("/cdn/{token}")
