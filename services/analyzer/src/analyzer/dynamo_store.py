@@ -5,8 +5,9 @@ is committed by a single conditional put (version guard) that also carries the t
 the customer's recent MessageSids (deduplication) and the recent turns the LLM sees, kept as one
 JSON string: they are opaque context, never queried, and as nested maps they doubled the cost
 of every session write (serializing them client-side, parsing them in the store).
-`chats`: the full conversation log, key (session_id, sort_key = time#message_sid), written in one
-batch per turn before the session; the keys are stable, so a retried turn overwrites, never adds.
+`chats`: the full conversation log, key (session_id, sort_key = time#message_sid), written before
+the session, in batches shared with concurrent turns; the keys are stable, so a retried turn
+overwrites, never adds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from analyzer.sessions import Chat, MediaRef, Outcome, Session, StaleSession
 from analyzer.verdict import Turn
+from service_runtime.dynamo import BatchedPuts
 
 
 class DynamoSessionStore:
@@ -28,7 +30,7 @@ class DynamoSessionStore:
 
     def __init__(self, dynamodb: Any, *, sessions_table: str, chats_table: str) -> None:
         self._sessions = dynamodb.Table(sessions_table)
-        self._chats = dynamodb.Table(chats_table)
+        self._chats = BatchedPuts(dynamodb.Table(chats_table), key=("session_id", "sort_key"))
 
     async def latest_session(self, sender_id: str) -> Session | None:
         """The customer's newest session: one Query, newest first."""
@@ -43,9 +45,9 @@ class DynamoSessionStore:
         return session_from(items[0]) if items else None
 
     async def commit_turn(self, *, session: Session, chats: list[Chat]) -> None:
-        """Log the chats (one batch), then put the session if nobody moved it on meanwhile."""
+        """Log the chats, then put the session if nobody moved it on meanwhile."""
         if chats:
-            await asyncio.to_thread(self._write_chats, chats)
+            await self._chats.put([_chat_item(chat) for chat in chats])
         arguments: dict[str, Any] = {"Item": session_item(session)}
         if session.version == 1:
             arguments["ConditionExpression"] = "attribute_not_exists(seq)"
@@ -59,11 +61,6 @@ class DynamoSessionStore:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise StaleSession(session.session_id) from error
             raise
-
-    def _write_chats(self, chats: list[Chat]) -> None:
-        with self._chats.batch_writer() as batch:
-            for chat in chats:
-                batch.put_item(Item=_chat_item(chat))
 
 
 def _compact(item: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from typing import Any, Literal, Protocol
 
 from botocore.exceptions import ClientError
 
+from service_runtime.dynamo import BatchedPuts
+
 State = Literal["new", "sending", "sent"]
 RETENTION_S = 14 * 24 * 3600
 
@@ -36,6 +38,7 @@ class DynamoSendLedger:
 
     def __init__(self, table: Any) -> None:
         self._table = table
+        self._marks = BatchedPuts(table, key=("part_key",))
 
     async def claim(self, key: str) -> Claim:
         """Conditionally create the record; if it exists, report what it says."""
@@ -65,8 +68,8 @@ class DynamoSendLedger:
     async def mark_sent(self, key: str, twilio_sid: str) -> None:
         """Record Twilio's id for a part that went out.
 
-        A whole-item put, not an update: the claim is ours, and an update expression cost the
-        store twice the CPU of a put."""
+        A whole-item put, not an update: the claim is ours, an update expression cost the store
+        twice the CPU of a put, and puts from concurrent sends share a batch."""
         now = int(time.time())
         item = {
             "part_key": key,
@@ -75,7 +78,7 @@ class DynamoSendLedger:
             "updated_at": now,
             "expires_at": now + RETENTION_S,
         }
-        await asyncio.to_thread(self._table.put_item, Item=item)
+        await self._marks.put([item])
 
     async def release(self, key: str) -> None:
         """Forget a claim whose send certainly failed, so a retry may send it."""
