@@ -38,7 +38,7 @@ class ConsumerConfig:
     group_id: str
     client_id: str
     commit_interval_s: float = 1.0
-    max_batch: int = 50
+    max_batch: int = 20
     max_poll_interval_ms: int = 300_000
     batch_budget_s: float = 60.0
     max_attempts: int = 5
