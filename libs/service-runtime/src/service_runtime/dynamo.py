@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,7 +66,7 @@ class BatchedPuts:
         self._table = table
         self._key = tuple(key)
         self._max_attempts = max_attempts
-        self._waiting: list[Waiting] = []
+        self._waiting: deque[Waiting] = deque()
         self._writer: asyncio.Task[None] | None = None
 
     async def put(self, items: Sequence[dict[str, Any]]) -> None:
@@ -94,7 +95,7 @@ class BatchedPuts:
         batch: list[Waiting] = []
         size = 0
         while self._waiting and (not batch or size + len(self._waiting[0][0]) <= MAX_BATCH):
-            entry = self._waiting.pop(0)
+            entry = self._waiting.popleft()
             batch.append(entry)
             size += len(entry[0])
         return batch

@@ -5,8 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 
-from ingress.handlers import inbound_from_api, publish_inbound, status_from_twilio
-from ingress.handlers import inbound_from_twilio as inbound_message
+from ingress.handlers import (
+    inbound_from_api,
+    inbound_from_twilio,
+    publish_inbound,
+    status_from_twilio,
+)
 from ingress.settings import IngressSettings
 from ingress.webhooks import EMPTY_TWIML, WebhookRoute
 from service_runtime.auth import require_bearer
@@ -14,7 +18,7 @@ from service_runtime.publishing import Publisher, PublishError
 
 TWILIO_WEBHOOKS = {
     "/twilio/messages": WebhookRoute(
-        inbound_message, "webhook", 200, EMPTY_TWIML, b"text/xml; charset=utf-8"
+        inbound_from_twilio, "webhook", 200, EMPTY_TWIML, b"text/xml; charset=utf-8"
     ),
     "/twilio/status": WebhookRoute(status_from_twilio, "status callback", 204),
 }
