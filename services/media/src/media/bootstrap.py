@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
 import boto3
@@ -49,6 +50,7 @@ def create_app(settings: MediaSettings, *, bus: InProcessBus | None = None) -> F
             sink=sink,
             publisher=publisher,
             delete_after_copy=settings.delete_twilio_media_after_copy,
+            copies=asyncio.Semaphore(settings.media_parallel_copies),
         )
 
         async def close() -> None:

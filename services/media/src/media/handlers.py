@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from feedback_contracts import Envelope, FeedbackCompleted, MediaReference, MediaStored
 from media.copying import copy_media_to_s3
@@ -26,6 +26,9 @@ class MediaCopier:
     sink: MediaSink
     publisher: Publisher
     delete_after_copy: bool = False
+    # Handlers of different customers run side by side; copies beyond what the uploader serves
+    # at once would hold their Twilio downloads open, idle, toward the read timeout.
+    copies: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
 
 
 async def handle_feedback_completed(envelope: Envelope, *, deps: MediaCopier) -> None:
@@ -34,7 +37,8 @@ async def handle_feedback_completed(envelope: Envelope, *, deps: MediaCopier) ->
     if not isinstance(completed, FeedbackCompleted):
         raise PermanentError(f"unexpected event {envelope.type} on the feedback topic")
     for media in completed.media:
-        stored = await asyncio.to_thread(_copy, media, deps)
+        async with deps.copies:
+            stored = await asyncio.to_thread(_copy, media, deps)
         event = MediaStored(
             session_id=completed.session_id,
             sender_id=completed.sender_id,

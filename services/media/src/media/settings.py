@@ -22,3 +22,4 @@ class MediaSettings(ServiceSettings):
     media_download_attempts: int = 4
     media_timeout_s: float = 30.0
     delete_twilio_media_after_copy: bool = False
+    media_parallel_copies: int = 2
