@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from feedback_contracts import Envelope, FeedbackCompleted, MediaReference, MediaStored
 from media.copying import copy_media_to_s3
@@ -25,10 +25,10 @@ class MediaCopier:
     source: MediaSource
     sink: MediaSink
     publisher: Publisher
-    delete_after_copy: bool = False
     # Handlers of different customers run side by side; copies beyond what the uploader serves
     # at once would hold their Twilio downloads open, idle, toward the read timeout.
-    copies: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    copies: asyncio.Semaphore
+    delete_after_copy: bool = False
 
 
 async def handle_feedback_completed(envelope: Envelope, *, deps: MediaCopier) -> None:

@@ -42,17 +42,10 @@ class DynamoSendLedger:
 
     async def claim(self, key: str) -> Claim:
         """Conditionally create the record; if it exists, report what it says."""
-        now = int(time.time())
-        item = {
-            "part_key": key,
-            "state": "sending",
-            "updated_at": now,
-            "expires_at": now + RETENTION_S,
-        }
         try:
             await asyncio.to_thread(
                 self._table.put_item,
-                Item=item,
+                Item=_record(key, "sending"),
                 ConditionExpression="attribute_not_exists(part_key)",
             )
             return Claim("new")
@@ -70,19 +63,22 @@ class DynamoSendLedger:
 
         A whole-item put, not an update: the claim is ours, an update expression cost the store
         twice the CPU of a put, and puts from concurrent sends share a batch."""
-        now = int(time.time())
-        item = {
-            "part_key": key,
-            "state": "sent",
-            "twilio_sid": twilio_sid,
-            "updated_at": now,
-            "expires_at": now + RETENTION_S,
-        }
-        await self._marks.put([item])
+        await self._marks.put([_record(key, "sent", twilio_sid=twilio_sid)])
 
     async def release(self, key: str) -> None:
         """Forget a claim whose send certainly failed, so a retry may send it."""
         await asyncio.to_thread(self._table.delete_item, Key={"part_key": key})
+
+
+def _record(key: str, state: State, **fields: str) -> dict[str, Any]:
+    now = int(time.time())
+    return {
+        "part_key": key,
+        "state": state,
+        "updated_at": now,
+        "expires_at": now + RETENTION_S,
+        **fields,
+    }
 
 
 class InMemorySendLedger:
