@@ -10,11 +10,13 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from harness.processes import free_port, port_open, stop, wait_until  # noqa: E402
+from standins.twilio_webhooks import sign  # noqa: E402
 
 
 def start_process(
@@ -64,6 +66,12 @@ def form_post(host: str, port: int, path: str, form: bytes, headers: Mapping[str
         *(f"{name}: {value}" for name, value in headers.items()),
     ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + form
+
+
+def signed_request(port: int, path: str, params: Mapping[str, str], token: str) -> bytes:
+    """A webhook POST to 127.0.0.1:`port`, signed as Twilio signs it, serialized once."""
+    headers = {"X-Twilio-Signature": sign(f"http://127.0.0.1:{port}{path}", params, token)}
+    return form_post("127.0.0.1", port, path, urlencode(params).encode(), headers)
 
 
 async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes) -> int:
@@ -128,6 +136,7 @@ __all__ = [
     "form_post",
     "free_port",
     "percentile",
+    "signed_request",
     "start_process",
     "stop",
 ]

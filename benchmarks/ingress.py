@@ -12,12 +12,11 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlencode
 
-from common import ROOT, cpu_seconds, drive, form_post, free_port, start_process, stop
+from common import ROOT, cpu_seconds, drive, free_port, signed_request, start_process, stop
 
 from harness.infrastructure import kafka
-from standins.twilio_webhooks import inbound_params, sign
+from standins.twilio_webhooks import inbound_params
 
 TOKEN = "b" * 32
 WARMUP = 200
@@ -25,7 +24,6 @@ WARMUP = 200
 
 def signed_webhooks(port: int, count: int) -> list[bytes]:
     """`count` inbound-message webhooks from 500 customers, each signed for this port."""
-    url = f"http://127.0.0.1:{port}/twilio/messages"
     requests = []
     for index in range(count):
         params = inbound_params(
@@ -34,10 +32,7 @@ def signed_webhooks(port: int, count: int) -> list[bytes]:
             to="whatsapp:+14155238886",
             body="great product",
         )
-        headers = {"X-Twilio-Signature": sign(url, params, TOKEN)}
-        requests.append(
-            form_post("127.0.0.1", port, "/twilio/messages", urlencode(params).encode(), headers)
-        )
+        requests.append(signed_request(port, "/twilio/messages", params, TOKEN))
     return requests
 
 

@@ -16,14 +16,13 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlencode
 
 import requests
-from common import exchange, form_post, free_port, percentile, start_process, stop
+from common import exchange, free_port, percentile, signed_request, start_process, stop
 
 from harness.infrastructure import aws, kafka, postgres
 from harness.system import SystemConfig, start_system
-from standins.twilio_webhooks import inbound_params, sign
+from standins.twilio_webhooks import inbound_params
 
 Webhook = tuple[str, bytes]  # the message body (to match its reply) and the signed request
 
@@ -32,7 +31,6 @@ def signed_webhooks(
     config: SystemConfig, port: int, *, count: int, customers: int, label: str
 ) -> list[Webhook]:
     """`count` signed inbound webhooks round-robin over `customers` numbers; bodies `label-i`."""
-    url = f"http://127.0.0.1:{port}/twilio/messages"
     webhooks = []
     for index in range(count):
         body = f"{label}-{index}"
@@ -42,9 +40,8 @@ def signed_webhooks(
             to=config.business_number,
             body=body,
         )
-        headers = {"X-Twilio-Signature": sign(url, params, config.auth_token)}
-        form = urlencode(params).encode()
-        webhooks.append((body, form_post("127.0.0.1", port, "/twilio/messages", form, headers)))
+        request = signed_request(port, "/twilio/messages", params, config.auth_token)
+        webhooks.append((body, request))
     return webhooks
 
 
@@ -187,8 +184,7 @@ def main() -> None:
             # by scanning the table (9 ms at 2,000 sessions; DynamoDB's is a keyed lookup), so
             # 300 first contacts in 3 s would measure moto. What is measured is conversation.
             warmed, _ = asyncio.run(send_webhooks(port, warm, rate=args.rate))
-            wait_for_replies(twilio, set(warmed), 120)
-            already = len(replies(twilio))
+            already = len(wait_for_replies(twilio, set(warmed), 120))
             posted, failures = asyncio.run(send_webhooks(port, measured, rate=args.rate))
             sent = wait_for_replies(twilio, set(posted), 120, since=already)
         finally:
