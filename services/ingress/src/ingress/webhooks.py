@@ -75,17 +75,16 @@ class TwilioWebhooks:
         ) as span:
             try:
                 await self._handle(route, scope, receive, headers)
-                status, body, extra = route.status, route.body, {}
+                status, body, content_type, extra = route.status, route.body, route.content_type, {}
             except Rejected as rejected:
                 status, body = rejected.status, json.dumps({"detail": rejected.detail}).encode()
-                extra = {"content-type": "application/json", **rejected.headers}
+                content_type, extra = b"application/json", rejected.headers
             except Disconnected:
                 span.set_attribute("error.type", "client_disconnected")
                 return
             span.set_attribute("http.response.status_code", status)
             if status >= 500:
                 span.set_status(trace.StatusCode.ERROR)
-            content_type = route.content_type if status < 300 else None
             await respond(send, status, body, content_type=content_type, headers=extra)
 
     async def _handle(
