@@ -127,6 +127,9 @@ def default_consumer_config(settings: ServiceSettings) -> ConsumerConfig:
         group_id=settings.service_name,
         client_id=settings.service_name,
         commit_interval_s=settings.kafka_commit_interval_s,
+        max_in_flight=settings.kafka_max_in_flight,
+        max_buffered_per_partition=settings.kafka_max_buffered_per_partition,
+        max_poll_interval_s=settings.max_poll_interval_s,
     )
 
 

@@ -32,6 +32,11 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_publish_timeout_s: float = 5.0
     kafka_commit_interval_s: float = 1.0
+    # Records handled at once per process: Little's law sizes it, e.g. 100 messages/s at
+    # ~1.8 s per LLM call is ~180 in flight.
+    kafka_max_in_flight: int = 256
+    kafka_max_buffered_per_partition: int = 1000  # offsets from the committed one on
+    max_poll_interval_s: float = 300.0
     otel_exporter_otlp_endpoint: str | None = None
     log_level: str = "INFO"
     aws_region: str = "us-east-1"
