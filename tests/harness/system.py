@@ -46,6 +46,35 @@ class System:
         for process in self.processes.values():
             stop(process, timeout_s=20)
 
+    def start(self, name: str, *, service: str | None = None) -> None:
+        """Start one service on its port (the same one after a restart); `service` starts
+        another replica of that service under `name`."""
+        self.urls.setdefault(name, f"http://127.0.0.1:{free_port()}")
+        port = int(self.urls[name].rsplit(":", 1)[1])
+        env = {**os.environ, **environment(self.config), "HTTP_PORT": str(port)}
+        with open(self.workdir / f"{name}.log", "ab") as out:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", f"{service or name}.main"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_ready(self, name: str) -> None:
+        """Wait until the service's readiness probe answers."""
+        wait_until(
+            lambda: _ready(self.urls[name]),
+            timeout_s=90,
+            what=name,
+            process=self.processes[name],
+            log=self.workdir / f"{name}.log",
+        )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a service, as a crash or an OOM kill would, and reap it."""
+        self.processes[name].kill()
+        self.processes[name].wait(timeout=10)
+
 
 def environment(config: SystemConfig) -> dict[str, str]:
     """The settings every process gets (each service ignores what it does not use)."""
@@ -109,27 +138,11 @@ def start_system(config: SystemConfig, workdir: Path) -> System:
     workdir.mkdir(parents=True, exist_ok=True)
     provision(config, workdir)
     system = System(config, workdir)
-    base_env = {**os.environ, **environment(config)}
     try:
         for name in SERVICES:
-            port = free_port()
-            log = workdir / f"{name}.log"
-            with open(log, "wb") as out:
-                system.processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", f"{name}.main"],
-                    env={**base_env, "HTTP_PORT": str(port)},
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            system.urls[name] = f"http://127.0.0.1:{port}"
-        for name, url in system.urls.items():
-            wait_until(
-                lambda url=url: _ready(url),  # type: ignore[misc]
-                timeout_s=90,
-                what=name,
-                process=system.processes[name],
-                log=workdir / f"{name}.log",
-            )
+            system.start(name)
+        for name in SERVICES:
+            system.wait_ready(name)
     except BaseException:
         system.stop()
         raise

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import random
 import threading
 import time
 import uuid
@@ -13,6 +15,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from standins.tokens import count_prompt, count_text
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,23 @@ Step = Answer | Failure | Stall
 Responder = Callable[[dict[str, Any]], str]
 
 
+@dataclass(frozen=True)
+class Latency:
+    """How long a real model takes to answer: lognormal around `median_s` (sigma 0 is fixed).
+
+    Model latency is right-skewed (a long tail of slow answers), which a lognormal captures:
+    median 1.5 s with sigma 0.6 gives a mean of ~1.8 s and a p99 of ~6 s."""
+
+    median_s: float = 0.0
+    sigma: float = 0.0
+
+    def sample(self, draw: random.Random) -> float:
+        """One delay in seconds."""
+        if self.median_s <= 0 or self.sigma <= 0:
+            return max(self.median_s, 0.0)
+        return draw.lognormvariate(math.log(self.median_s), self.sigma)
+
+
 @dataclass
 class OpenAIState:
     """Scripted steps, served in order; then `default` answers; every request is recorded."""
@@ -49,6 +70,8 @@ class OpenAIState:
     script: list[Step] = field(default_factory=list)
     default: Responder | None = None
     supports_json_schema: bool = True
+    latency: Latency = Latency()
+    draw: random.Random = field(default_factory=random.Random)
     requests: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -68,7 +91,8 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _completion(model: str, content: str) -> dict[str, Any]:
+def _completion(model: str, content: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    prompt, completion = count_prompt(messages), count_text(content)
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "object": "chat.completion",
@@ -82,7 +106,11 @@ def _completion(model: str, content: str) -> dict[str, Any]:
                 "logprobs": None,
             }
         ],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        },
     }
 
 
@@ -93,6 +121,8 @@ def create_app(state: OpenAIState) -> FastAPI:
     @app.post("/v1/chat/completions")
     async def completions(request: Request) -> JSONResponse:
         body = await request.json()
+        if (wait := state.latency.sample(state.draw)) > 0:  # the model's time to answer
+            await asyncio.sleep(wait)
         response_format = body.get("response_format") or {}
         with state.lock:
             state.requests.append((time.monotonic(), body))
@@ -109,7 +139,8 @@ def create_app(state: OpenAIState) -> FastAPI:
             if state.default is None:
                 return _error(500, "no scripted answer left")
             step = Answer(state.default(body))
-        return JSONResponse(_completion(body.get("model", "stand-in"), step.content))
+        model = body.get("model", "stand-in")
+        return JSONResponse(_completion(model, step.content, body.get("messages") or []))
 
     return app
 
@@ -138,15 +169,21 @@ def acknowledging_responder(body: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    """Run the stand-in as its own process, acknowledging every message at once."""
+    """Run the stand-in as its own process, acknowledging every message (after its latency)."""
     import argparse
 
     import uvicorn
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--latency-median-s", type=float, default=0.0)
+    parser.add_argument("--latency-sigma", type=float, default=0.0, help="0: a fixed delay")
+    parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
-    state = OpenAIState(default=acknowledging_responder)
+    latency = Latency(args.latency_median_s, args.latency_sigma)
+    state = OpenAIState(
+        default=acknowledging_responder, latency=latency, draw=random.Random(args.seed)
+    )
     uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request, Response
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,12 @@ class SpanLog:
             return {s.service for s in self.spans if s.trace_id == trace_id}
 
 
+def _text(value: AnyValue) -> str:
+    """An attribute's value as text, whatever its type (strings, ints, floats, booleans)."""
+    kind = value.WhichOneof("value")
+    return "" if kind is None else str(getattr(value, kind))
+
+
 def create_app(log: SpanLog) -> FastAPI:
     """`POST /v1/traces` with protobuf bodies, as OTLPSpanExporter sends them."""
     app = FastAPI(title="OTLP receiver")
@@ -59,7 +66,7 @@ def create_app(log: SpanLog) -> FastAPI:
                             trace_id=span.trace_id.hex(),
                             service=service,
                             name=span.name,
-                            attributes={a.key: a.value.string_value for a in span.attributes},
+                            attributes={a.key: _text(a.value) for a in span.attributes},
                         )
                     )
         with log.lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import secrets
 import threading
@@ -58,6 +59,7 @@ class TwilioState:
     downloads: int = 0
     credentials_sent_to_cdn: int = 0
     deleted: list[str] = field(default_factory=list)
+    send_latency_s: float = 0.0  # Twilio's API takes hundreds of milliseconds to create one
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, *failures: ScriptedFailure) -> None:
@@ -130,6 +132,8 @@ def create_app(state: TwilioState) -> FastAPI:
         if account_sid != state.account_sid or not _authorized(request, state):
             return _error(401, 20003, "Authenticate")
         form = await request.form()
+        if state.send_latency_s > 0:
+            await asyncio.sleep(state.send_latency_s)
         recipient = str(form.get("To", ""))
         with state.lock:
             state.attempts += 1
@@ -219,9 +223,15 @@ def main() -> None:
     parser.add_argument("--public-url", help="the base URL clients reach this server at")
     parser.add_argument("--account-sid", required=True)
     parser.add_argument("--auth-token", required=True)
+    parser.add_argument("--send-latency-ms", type=float, default=0.0)
     args = parser.parse_args()
     public = args.public_url or f"http://127.0.0.1:{args.port}"
-    state = TwilioState(args.account_sid, args.auth_token, cdn_base_url=public)
+    state = TwilioState(
+        args.account_sid,
+        args.auth_token,
+        cdn_base_url=public,
+        send_latency_s=args.send_latency_ms / 1000,
+    )
     uvicorn.run(create_app(state), host=args.host, port=args.port, log_level="warning")
 
 
