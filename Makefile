@@ -4,7 +4,7 @@ RUN := uv run --no-sync
 PYTEST_ARGS ?=
 PACKAGES := feedback_contracts service_runtime standins ingress analyzer messenger media persistence
 
-.PHONY: help dev setup test lint typecheck schemas schemas-check unit integration bench-ingress bench-media bench-pipeline
+.PHONY: help dev setup test lint typecheck schemas schemas-check unit integration bench-ingress bench-media bench-pipeline bench-tokens
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -44,5 +44,8 @@ bench-ingress: ## Benchmark ingress against a bare FastAPI form endpoint (prints
 bench-media: ## Benchmark the media copy against a plain boto3 copy (prints JSON)
 	$(RUN) python benchmarks/media.py
 
-bench-pipeline: ## Benchmark webhooks to replies through the whole system (prints JSON)
-	$(RUN) python benchmarks/pipeline.py
+bench-tokens: ## Prompt tokens per completed session against the whole-history baseline (prints JSON)
+	$(RUN) python benchmarks/tokens.py
+
+bench-pipeline: ## Webhooks to replies through the whole system (prints JSON); options in ARGS="..."
+	$(RUN) python benchmarks/pipeline.py $(ARGS)

@@ -1,8 +1,10 @@
 """Signed webhooks through the whole system to replies at the Twilio stand-in.
 
-Starts Kafka, PostgreSQL, moto server, the Twilio and OpenAI stand-ins (the latter answering at
-once) and the five services by itself; sends a fixed number of webhooks at a fixed rate across many
-customers; waits for every reply; stops everything; prints JSON as its last line.
+Starts Kafka, PostgreSQL, moto server, the Twilio and OpenAI stand-ins and the five services by
+itself; sends a fixed number of webhooks at a fixed rate across many customers; waits for every
+reply; stops everything; prints JSON as its last line. The OpenAI stand-in answers at once by
+default, or after a lognormal delay like a real model's (`--llm-median-s`, `--llm-sigma`); the
+Twilio stand-in can take time to accept each send (`--twilio-latency-ms`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from collections import Counter
 from pathlib import Path
 
 import requests
-from common import exchange, free_port, percentile, signed_request, start_process, stop
+from common import (
+    exchange,
+    free_port,
+    memory_kib,
+    percentile,
+    signed_request,
+    start_process,
+    stop,
+)
 
 from harness.infrastructure import aws, kafka, postgres
 from harness.system import SystemConfig, start_system
@@ -118,6 +128,10 @@ def main() -> None:
         "default, 80, is WhatsApp's default per-number throughput and would cap the pipeline; "
         "this is the tier Meta raises a number to",
     )
+    parser.add_argument("--llm-median-s", type=float, default=0.0, help="0: answers at once")
+    parser.add_argument("--llm-sigma", type=float, default=0.0, help="0: a fixed delay")
+    parser.add_argument("--twilio-latency-ms", type=float, default=0.0)
+    parser.add_argument("--reply-timeout-s", type=float, default=120.0)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     os.environ.update(
@@ -148,6 +162,8 @@ def main() -> None:
                     base.account_sid,
                     "--auth-token",
                     base.auth_token,
+                    "--send-latency-ms",
+                    str(args.twilio_latency_ms),
                 ],
                 env={},
                 port=twilio_port,
@@ -155,7 +171,19 @@ def main() -> None:
                 what="Twilio stand-in",
             ),
             start_process(
-                [sys.executable, "-m", "standins.openai_api", "--port", str(openai_port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "standins.openai_api",
+                    "--port",
+                    str(openai_port),
+                    "--latency-median-s",
+                    str(args.llm_median_s),
+                    "--latency-sigma",
+                    str(args.llm_sigma),
+                    "--seed",
+                    "7",
+                ],
                 env={},
                 port=openai_port,
                 log=work / "openai.log",
@@ -184,9 +212,10 @@ def main() -> None:
             # by scanning the table (9 ms at 2,000 sessions; DynamoDB's is a keyed lookup), so
             # 300 first contacts in 3 s would measure moto. What is measured is conversation.
             warmed, _ = asyncio.run(send_webhooks(port, warm, rate=args.rate))
-            already = len(wait_for_replies(twilio, set(warmed), 120))
+            already = len(wait_for_replies(twilio, set(warmed), args.reply_timeout_s))
             posted, failures = asyncio.run(send_webhooks(port, measured, rate=args.rate))
-            sent = wait_for_replies(twilio, set(posted), 120, since=already)
+            sent = wait_for_replies(twilio, set(posted), args.reply_timeout_s, since=already)
+            analyzer_peak_kib = memory_kib(system.processes["analyzer"].pid, "VmHWM")
         finally:
             system.stop()
             for process in stand_ins:
@@ -197,12 +226,23 @@ def main() -> None:
         for m in sent
         if (body := str(m["body"]).removeprefix("Noted: ")) in posted
     ]
-    first_post = min(posted.values())
-    last_reply = max(float(m["accepted_at"]) for m in sent)  # type: ignore[arg-type]
+    first_post, last_post = min(posted.values()), max(posted.values())
+    reply_times = [float(m["accepted_at"]) for m in sent]  # type: ignore[arg-type]
+    last_reply = max(reply_times)
     lost = sum(1 for body in posted if body not in per_body)
     duplicated = sum(n - 1 for body, n in per_body.items() if body in posted and n > 1)
-    throughput = (args.count - lost) / (last_reply - first_post)
+    # Sustained throughput: replies per second over the middle half of the offering window,
+    # where the pipeline is in steady state. Counting to the last reply would fold the LLM's
+    # tail latency (the slowest of thousands of calls) into a rate; p99 reports that instead.
+    offered_s = last_post - first_post
+    window = (first_post + offered_s / 4, first_post + 3 * offered_s / 4)
+    in_window = sum(1 for t in reply_times if window[0] <= t < window[1])
+    throughput = in_window / (window[1] - window[0])
+    to_last_reply = (args.count - lost) / (last_reply - first_post)
     p99 = percentile(latencies, 0.99) * 1000
+    # The targets: with an instant LLM, >= 100/s and p99 under 500 ms; at a real model's speed
+    # the LLM's own tail sets p99, so it is 8 s, and 95% of the offered 100/s must come through.
+    target_rate, target_p99_ms = (100, 500) if args.llm_median_s == 0 else (95, 8000)
     print(
         json.dumps(
             {
@@ -211,13 +251,22 @@ def main() -> None:
                 "customers": args.customers,
                 "offered_rate_per_s": args.rate,
                 "send_rate_per_second": args.send_rate,
+                "llm_median_s": args.llm_median_s,
+                "llm_sigma": args.llm_sigma,
+                "twilio_latency_ms": args.twilio_latency_ms,
                 "messages_per_s": round(throughput, 1),
+                "messages_per_s_to_last_reply": round(to_last_reply, 1),
+                "drain_after_last_post_s": round(last_reply - last_post, 2),
                 "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
                 "p99_ms": round(p99, 1),
                 "webhooks_failed": failures,
                 "lost": lost,
                 "duplicated": duplicated,
-                "target_met": lost == 0 and duplicated == 0 and throughput >= 100 and p99 < 500,
+                "analyzer_peak_rss_mib": round(analyzer_peak_kib / 1024, 1),
+                "target_met": lost == 0
+                and duplicated == 0
+                and throughput >= target_rate
+                and p99 <= target_p99_ms,
             }
         )
     )

@@ -1,0 +1,103 @@
+"""The analyzer SIGKILLed with over a hundred slow LLM calls in flight: one reply per message."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+
+import httpx
+import pytest
+
+from standins.openai_api import Latency, acknowledging_responder
+from standins.twilio_webhooks import inbound_params, post_signed
+
+from .conftest import World
+
+pytestmark = pytest.mark.e2e
+MESSAGES = 150
+
+
+def wait(condition: object, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def test_killed_with_many_in_flight_every_message_gets_exactly_one_reply(world: World) -> None:
+    world.llm.default = acknowledging_responder
+    world.llm.latency = Latency(median_s=4.0)  # a slow model: every call takes seconds
+    config, run = world.system.config, uuid.uuid4().int % 10**4
+    bodies = [f"crash-{run}-{index}" for index in range(MESSAGES)]
+    url = f"{world.system.urls['ingress']}/twilio/messages"
+    asked_before = len(world.llm.requests)
+
+    def replies() -> Counter[str]:
+        said = (m.body.removeprefix("Noted: ") for m in world.twilio.messages)
+        return Counter(body for body in said if body in set(bodies))
+
+    try:
+        with httpx.Client(timeout=20) as client:
+            for index, body in enumerate(bodies):
+                params = inbound_params(
+                    account_sid=config.account_sid,
+                    sender=f"whatsapp:+1556{run:04d}{index:03d}",
+                    to=config.business_number,
+                    body=body,
+                )
+                assert post_signed(client, url, params, config.auth_token).status_code == 200
+        wait(
+            lambda: len(world.llm.requests) - asked_before >= 100,
+            30,
+            "the analyzer never had 100 LLM calls in flight",
+        )
+        replied_before_kill = len(replies())
+        world.system.kill("analyzer")
+        world.system.start("analyzer")
+        world.system.wait_ready("analyzer")
+        world.llm.latency = Latency()
+        wait(lambda: len(replies()) == MESSAGES, 120, f"replies: {len(replies())}/{MESSAGES}")
+        time.sleep(3)  # anything sent twice would arrive now
+    finally:
+        world.llm.latency = Latency()
+    assert replied_before_kill < MESSAGES  # the kill really caught messages in flight
+    assert set(replies().values()) == {1}
+
+
+def test_replicas_joining_mid_load_lose_nothing_and_send_nothing_twice(world: World) -> None:
+    world.llm.default = acknowledging_responder
+    world.llm.latency = Latency(median_s=0.5, sigma=0.6)
+    config, run = world.system.config, uuid.uuid4().int % 10**4
+    bodies = [f"join-{run}-{index}" for index in range(300)]
+    url = f"{world.system.urls['ingress']}/twilio/messages"
+
+    def replies() -> Counter[str]:
+        said = (m.body.removeprefix("Noted: ") for m in world.twilio.messages)
+        return Counter(body for body in said if body in set(bodies))
+
+    try:
+        with httpx.Client(timeout=20) as client:
+            for index, body in enumerate(bodies):
+                if index == 100:  # a second analyzer and messenger join the groups mid-load
+                    world.system.start("analyzer-2", service="analyzer")
+                    world.system.start("messenger-2", service="messenger")
+                params = inbound_params(
+                    account_sid=config.account_sid,
+                    sender=f"whatsapp:+1557{run:04d}{index % 60:03d}",
+                    to=config.business_number,
+                    body=body,
+                )
+                assert post_signed(client, url, params, config.auth_token).status_code == 200
+                time.sleep(0.02)
+        world.system.wait_ready("analyzer-2")
+        world.system.wait_ready("messenger-2")
+        wait(lambda: len(replies()) == len(bodies), 120, f"replies: {len(replies())}/300")
+        time.sleep(3)
+    finally:
+        world.llm.latency = Latency()
+        for replica in ("analyzer-2", "messenger-2"):
+            if replica in world.system.processes:
+                world.system.kill(replica)
+                del world.system.processes[replica]
+    assert set(replies().values()) == {1}
