@@ -6,6 +6,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -65,11 +66,27 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 @pytest.fixture(scope="session")
-def span_exporter() -> InMemorySpanExporter:
-    """Every span of this test process, kept in memory (tracing is set up once per process)."""
-    exporter = InMemorySpanExporter()
-    setup_tracing("tests", extra_processor=SimpleSpanProcessor(exporter))
-    return exporter
+def telemetry() -> tuple[InMemorySpanExporter, InMemoryMetricReader]:
+    """Every span and metric of this test process, kept in memory (set up once per process)."""
+    exporter, reader = InMemorySpanExporter(), InMemoryMetricReader()
+    setup_tracing("tests", extra_processor=SimpleSpanProcessor(exporter), extra_reader=reader)
+    return exporter, reader
+
+
+@pytest.fixture(scope="session")
+def span_exporter(
+    telemetry: tuple[InMemorySpanExporter, InMemoryMetricReader],
+) -> InMemorySpanExporter:
+    """Every span of this test process."""
+    return telemetry[0]
+
+
+@pytest.fixture(scope="session")
+def metric_reader(
+    telemetry: tuple[InMemorySpanExporter, InMemoryMetricReader],
+) -> InMemoryMetricReader:
+    """Every metric of this test process, read on demand."""
+    return telemetry[1]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from PIL import Image
 
 from media.metadata import strip_metadata
 from standins.openai_api import verdict
+from standins.tokens import count_prompt
 from standins.twilio_webhooks import inbound_params, post_signed
 
 from .conftest import World
@@ -71,7 +72,8 @@ def feedback_rows(database_url: str, sender: str) -> list[Any]:
             return list(
                 connection.execute(
                     sa.text(
-                        "select product_name, feedback_text, media_urls from feedback"
+                        "select product_name, feedback_text, media_urls, llm_model,"
+                        " llm_input_tokens, llm_output_tokens, llm_cost_usd from feedback"
                         " where sender_id = :s"
                     ),
                     {"s": sender},
@@ -83,6 +85,7 @@ def feedback_rows(database_url: str, sender: str) -> list[Any]:
 
 def test_conversation_with_a_photo_end_to_end(world: World) -> None:
     customer, llm = Customer(world), world.llm
+    asked_before = len(llm.requests)
     photo = photo_with_gps()
     llm.answer_json(**verdict("Hi! Which product is it about?", "ask_product"))
     customer.says("Hello")
@@ -158,6 +161,24 @@ def test_conversation_with_a_photo_end_to_end(world: World) -> None:
         services = [world.spans.services_in(t) for t in traces]
         assert time.monotonic() < deadline, f"traces {traces} cover {services}"
         time.sleep(0.2)
+
+    # The tokens the LLM reported (the stand-in counts each prompt with tiktoken) reach the row,
+    # with their estimated cost, and the LLM call's span.
+    prompts = [count_prompt(body["messages"]) for _, body in llm.requests[asked_before:]]
+    assert len(prompts) == 4
+    assert (row.llm_model, row.llm_input_tokens) == ("gpt-5-nano", sum(prompts))
+    assert row.llm_output_tokens > 0
+    cost = (row.llm_input_tokens * 0.05 + row.llm_output_tokens * 0.40) / 1_000_000
+    assert float(row.llm_cost_usd) == pytest.approx(cost, abs=1e-8)
+    (trace_id,) = world.spans.traces_with("feedback.correlation_id", last["MessageSid"])
+    (llm_span,) = [
+        span
+        for span in world.spans.spans
+        if span.trace_id == trace_id and span.name == "chat gpt-5-nano"
+    ]
+    assert llm_span.attributes["gen_ai.request.model"] == "gpt-5-nano"
+    assert llm_span.attributes["gen_ai.usage.input_tokens"] == str(prompts[-1])
+    assert int(llm_span.attributes["gen_ai.usage.output_tokens"]) > 0
 
 
 def test_duplicate_webhook_gives_one_reply(world: World) -> None:

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from analyzer.bootstrap import create_app
 from analyzer.degrading import FALLBACK_REPLY
@@ -236,7 +238,7 @@ async def test_json_object_mode_for_servers_without_strict_schema() -> None:
         result = await verdicts.decide(Conversation(message=Turn(role="customer", text="hi")))
     finally:
         server.stop()
-    assert result.reply == "Which product?"
+    assert result.verdict.reply == "Which product?"
     formats = [body["response_format"]["type"] for _, body in state.requests]
     assert formats == ["json_schema", "json_object"]
 
@@ -268,3 +270,43 @@ async def read_completed_for(bootstrap: str, sender: str) -> list[FeedbackComple
     finally:
         await consumer.stop()
     return found
+
+
+async def test_token_usage_reaches_the_decision_the_span_and_the_counter(
+    span_exporter: InMemorySpanExporter, metric_reader: InMemoryMetricReader
+) -> None:
+    import openai
+
+    from analyzer.llm import OpenAIVerdicts
+    from analyzer.verdict import Conversation, Turn
+    from standins.tokens import count_prompt, count_text
+
+    state = OpenAIState()
+    server = serve_in_thread(openai_app(state))
+    answer = json.dumps(verdict("Which product is it about?", "ask_product"))
+    try:
+        state.then(Answer(answer))
+        client = openai.AsyncOpenAI(api_key="sk-test", base_url=f"{server.url}/v1", max_retries=0)
+        verdicts = OpenAIVerdicts(client, model="gpt-5-nano", budget_tokens=500)
+        decision = await verdicts.decide(Conversation(message=Turn(role="customer", text="hi")))
+    finally:
+        server.stop()
+    ((_, body),) = state.requests
+    assert decision.usage.input_tokens == count_prompt(body["messages"])
+    assert decision.usage.output_tokens == count_text(answer)
+    span = [s for s in span_exporter.get_finished_spans() if s.name == "chat gpt-5-nano"][-1]
+    attributes = dict(span.attributes or {})
+    assert attributes["gen_ai.request.model"] == "gpt-5-nano"
+    assert attributes["gen_ai.usage.input_tokens"] == decision.usage.input_tokens
+    assert attributes["gen_ai.usage.output_tokens"] == decision.usage.output_tokens
+    counted = {
+        point.attributes["gen_ai.token.type"]: point.value
+        for resource in metric_reader.get_metrics_data().resource_metrics  # type: ignore[union-attr]
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+        if metric.name == "gen_ai.client.tokens"
+        for point in metric.data.data_points
+        if point.attributes["gen_ai.request.model"] == "gpt-5-nano"
+    }
+    assert counted["input"] >= decision.usage.input_tokens
+    assert counted["output"] >= decision.usage.output_tokens

@@ -12,7 +12,7 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
-from feedback_contracts import FeedbackCompleted, MediaStored
+from feedback_contracts import FeedbackCompleted, FeedbackCompletedV2, LlmUsage, MediaStored
 from persistence.bootstrap import create_app
 from persistence.migrate import alembic_config
 from persistence.models import Feedback
@@ -157,3 +157,19 @@ def test_read_api(database: str, kafka_bootstrap: str) -> None:
         assert filtered["total"] == 3
         nobody = client.get("/feedback", params={"sender_id": "nobody"}, headers=auth)
         assert nobody.json()["total"] == 0
+
+
+def test_llm_usage_of_v2_events_is_stored_and_v1_events_keep_the_defaults(
+    store: FeedbackStore,
+) -> None:
+    v1, v2 = uuid.uuid4().hex, uuid.uuid4().hex
+    usage = LlmUsage(
+        model="gpt-5-nano", input_tokens=1800, output_tokens=240, estimated_cost_usd=0.000186
+    )
+    store.save_completed(completed(v1))
+    store.save_completed(FeedbackCompletedV2(**completed(v2).model_dump(), llm_usage=usage))
+    (old,) = rows(store, v1)
+    (new,) = rows(store, v2)
+    assert (old.llm_model, old.llm_input_tokens, old.llm_output_tokens) == (None, 0, 0)
+    assert (new.llm_model, new.llm_input_tokens, new.llm_output_tokens) == ("gpt-5-nano", 1800, 240)
+    assert float(new.llm_cost_usd) == pytest.approx(0.000186)

@@ -9,7 +9,7 @@ import pytest
 from analyzer.handlers import LIMITED_REPLY, Analyzer, ConversationPolicy, handle_inbound
 from analyzer.offline import OfflineVerdicts
 from analyzer.sessions import InMemorySessionStore
-from analyzer.verdict import Conversation, Turn, Verdict
+from analyzer.verdict import Conversation, Decision, Turn, Usage, Verdict
 from feedback_contracts import (
     Envelope,
     FeedbackCompleted,
@@ -36,13 +36,14 @@ class Clock:
 class ScriptedVerdicts:
     """Answers like a fooled LLM would, to prove the guard does not depend on the model."""
 
-    def __init__(self, verdict: Verdict) -> None:
+    def __init__(self, verdict: Verdict, usage: Usage | None = None) -> None:
         self.verdict = verdict
+        self.usage = usage or Usage()
         self.seen: list[Conversation] = []
 
-    async def decide(self, conversation: Conversation) -> Verdict:
+    async def decide(self, conversation: Conversation) -> Decision:
         self.seen.append(conversation)
-        return self.verdict
+        return Decision(self.verdict, self.usage)
 
 
 def inbound(sid: str, body: str, media: list[MediaItem] | None = None) -> Envelope:

@@ -149,6 +149,26 @@ class FeedbackCompleted(Event):
         return self.sender_id
 
 
+class LlmUsage(BaseModel):
+    """What the LLM cost for one feedback session: its tokens and their estimated price."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str | None = Field(description="The LLM; null when the offline analyzer answered.")
+    input_tokens: int = Field(ge=0)
+    output_tokens: int = Field(ge=0)
+    estimated_cost_usd: float = Field(ge=0)
+
+
+class FeedbackCompletedV2(FeedbackCompleted):
+    """Version 2 adds what the session's LLM calls cost. A new version, not an edit of v1,
+    because v1 readers refuse unknown fields: consumers take both, so deploy them first."""
+
+    VERSION: ClassVar[int] = 2
+
+    llm_usage: LlmUsage
+
+
 class MediaStored(Event):
     """The outcome of copying one media item to S3: stored, or refused with a reason."""
 
@@ -180,6 +200,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReplySent,
         ReplyFailed,
         FeedbackCompleted,
+        FeedbackCompletedV2,
         MediaStored,
     )
 }

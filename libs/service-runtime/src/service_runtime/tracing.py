@@ -1,4 +1,5 @@
-"""OpenTelemetry: provider set-up, server spans, and context through Kafka headers.
+"""OpenTelemetry: provider set-up (traces and metrics), server spans, and context through Kafka
+headers.
 
 HTTP server spans come from FastAPI's native telemetry (one span a request). Publishing injects
 the current context (the request's or the handler's span) into the record's headers, and a
@@ -15,7 +16,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi.telemetry import TelemetryConfig
-from opentelemetry import context, propagate, trace
+from opentelemetry import context, metrics, propagate, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -30,17 +33,28 @@ def setup_tracing(
     *,
     otlp_endpoint: str | None = None,
     extra_processor: SpanProcessor | None = None,
+    extra_reader: MetricReader | None = None,
 ) -> TracerProvider:
-    """Install a tracer provider (OTLP export when configured) and the AWS SDK instrumentation."""
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    """Install tracer and meter providers (OTLP export when configured) and the AWS SDK
+    instrumentation."""
+    resource = Resource.create({"service.name": service_name})
+    provider = TracerProvider(resource=resource)
+    readers: list[MetricReader] = [extra_reader] if extra_reader is not None else []
     if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        endpoint = otlp_endpoint.rstrip("/") + "/v1/traces"
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+        base = otlp_endpoint.rstrip("/")
+        provider.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{base}/v1/traces"))
+        )
+        readers.append(
+            PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{base}/v1/metrics"))
+        )
     if extra_processor is not None:
         provider.add_span_processor(extra_processor)
     trace.set_tracer_provider(provider)
+    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers))
     _instrument_libraries()
     return provider
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from analyzer.degrading import DegradingVerdicts
 from analyzer.dynamo_store import DynamoSessionStore
-from analyzer.handlers import Analyzer, ConversationPolicy, handle_inbound
+from analyzer.handlers import Analyzer, ConversationPolicy, LlmPricing, handle_inbound
 from analyzer.llm import OpenAIVerdicts, VerdictSource
 from analyzer.offline import OfflineVerdicts
 from analyzer.sessions import CachedSessions
@@ -46,6 +46,17 @@ def verdict_source(settings: AnalyzerSettings) -> VerdictSource:
     )
 
 
+def pricing(settings: AnalyzerSettings) -> LlmPricing:
+    """The model's price, for the cost estimate; the offline analyzer costs nothing."""
+    if settings.openai_api_key is None:
+        return LlmPricing()
+    return LlmPricing(
+        settings.openai_model,
+        settings.llm_price_input_per_million_usd,
+        settings.llm_price_output_per_million_usd,
+    )
+
+
 def create_app(settings: AnalyzerSettings, *, bus: InProcessBus | None = None) -> FastAPI:
     """The analyzer service as a FastAPI app."""
 
@@ -68,6 +79,7 @@ def create_app(settings: AnalyzerSettings, *, bus: InProcessBus | None = None) -
                 limit_window=timedelta(minutes=settings.limit_window_minutes),
                 history_token_budget=settings.history_token_budget,
             ),
+            pricing=pricing(settings),
         )
         handler = functools.partial(handle_inbound, deps=deps)
         return Wiring(handlers={topics.INBOUND_MESSAGES: handler})

@@ -8,7 +8,7 @@ import time
 import openai
 
 from analyzer.llm import VerdictSource, VerdictUnavailable
-from analyzer.verdict import Conversation, Verdict
+from analyzer.verdict import Conversation, Decision, Verdict
 
 log = logging.getLogger(__name__)
 FALLBACK_REPLY = "Sorry, I didn't quite get that. Could you say it again in a few words?"
@@ -32,21 +32,21 @@ class DegradingVerdicts:
         self._failures = 0
         self._open_until = 0.0
 
-    async def decide(self, conversation: Conversation) -> Verdict:
+    async def decide(self, conversation: Conversation) -> Decision:
         """A verdict from the LLM, the polite fallback, or the offline flow."""
         if time.monotonic() < self._open_until:
             return await self._offline.decide(conversation)
         try:
-            verdict = await self._primary.decide(conversation)
-        except VerdictUnavailable:
+            decision = await self._primary.decide(conversation)
+        except VerdictUnavailable as unavailable:
             self._failed()
-            return polite_fallback(conversation)
+            return Decision(polite_fallback(conversation), unavailable.usage)
         except (openai.APIError, TimeoutError) as error:
             log.warning("LLM unavailable (%r); offline analyzer answers", error)
             self._failed()
             return await self._offline.decide(conversation)
         self._failures = 0
-        return verdict
+        return decision
 
     def _failed(self) -> None:
         self._failures += 1

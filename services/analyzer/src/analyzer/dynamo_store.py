@@ -21,7 +21,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from analyzer.sessions import Chat, MediaRef, Outcome, Session, StaleSession
-from analyzer.verdict import Turn
+from analyzer.verdict import Turn, Usage
 from service_runtime.dynamo import BatchedPuts
 
 
@@ -132,6 +132,8 @@ def session_item(session: Session) -> dict[str, Any]:
             "last_message_sid": session.last_message_sid,
             "last_envelope_id": session.last_envelope_id,
             "last_outcome": _outcome_item(session.last_outcome),
+            "input_tokens": session.usage.input_tokens,
+            "output_tokens": session.usage.output_tokens,
         }
     )
 
@@ -156,6 +158,7 @@ def session_from(item: dict[str, Any]) -> Session:
         last_message_sid=item.get("last_message_sid"),
         last_envelope_id=item.get("last_envelope_id"),
         last_outcome=_outcome(item.get("last_outcome")),
+        usage=Usage(int(item.get("input_tokens", 0)), int(item.get("output_tokens", 0))),
     )
 
 

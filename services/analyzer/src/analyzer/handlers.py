@@ -19,11 +19,12 @@ from analyzer.sessions import (
     SessionStore,
     new_session,
 )
-from analyzer.verdict import Conversation, Turn, Verdict
+from analyzer.verdict import Conversation, Turn, Usage, Verdict
 from feedback_contracts import (
     Envelope,
-    FeedbackCompleted,
+    FeedbackCompletedV2,
     InboundMessage,
+    LlmUsage,
     MediaReference,
     ReplyRequested,
 )
@@ -45,6 +46,28 @@ class ConversationPolicy:
 
 
 @dataclass(frozen=True)
+class LlmPricing:
+    """The LLM the analyzer asks and its price per million tokens, for the cost estimate."""
+
+    model: str | None = None  # None: the offline analyzer, which costs nothing
+    input_per_million_usd: float = 0.0
+    output_per_million_usd: float = 0.0
+
+    def usage(self, used: Usage) -> LlmUsage:
+        """A session's tokens with their estimated cost."""
+        cost = (
+            used.input_tokens * self.input_per_million_usd
+            + used.output_tokens * self.output_per_million_usd
+        ) / 1_000_000
+        return LlmUsage(
+            model=self.model,
+            input_tokens=used.input_tokens,
+            output_tokens=used.output_tokens,
+            estimated_cost_usd=round(cost, 8),
+        )
+
+
+@dataclass(frozen=True)
 class Analyzer:
     """The adapters the handler needs, wired by the composition root."""
 
@@ -52,6 +75,7 @@ class Analyzer:
     verdicts: VerdictSource
     publisher: Publisher
     policy: ConversationPolicy = ConversationPolicy()
+    pricing: LlmPricing = LlmPricing()
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -132,13 +156,16 @@ async def _take_turn(session: Session, chat: Chat, now: datetime, deps: Analyzer
         history=session.recent_turns,
         message=chat.turn,
     )
-    verdict = enforce(await deps.verdicts.decide(conversation), conversation)
+    decision = await deps.verdicts.decide(conversation)
+    verdict = enforce(decision.verdict, conversation)
+    usage = session.usage + decision.usage
     if verdict.is_unsafe or verdict.is_irrelevant:
         limited = session.next(
             status="limited",
             limited_until=now + deps.policy.limit_window,
             last_message_at=now,
             media=media,
+            usage=usage,
         )
         outcome = Outcome(reply_id, verdict.reply, session.session_id)
         return TurnResult(limited, outcome, verdict.should_persist_reply)
@@ -153,6 +180,7 @@ async def _take_turn(session: Session, chat: Chat, now: datetime, deps: Analyzer
         product_name=verdict.product_name,
         feedback=verdict.feedback,
         media=_chosen_media(media, verdict) if complete else media,
+        usage=usage,
     )
     outcome = Outcome(reply_id, verdict.reply, session.session_id, feedback_completed=complete)
     return TurnResult(after, outcome, verdict.should_persist_reply)
@@ -183,11 +211,12 @@ async def _publish(envelope: Envelope, outcome: Outcome, session: Session, deps:
     )
     await deps.publisher.publish(envelope.follow(reply, source=SOURCE))
     if outcome.feedback_completed:
-        await deps.publisher.publish(envelope.follow(_completed(session), source=SOURCE))
+        completed = _completed(session, deps.pricing)
+        await deps.publisher.publish(envelope.follow(completed, source=SOURCE))
 
 
-def _completed(session: Session) -> FeedbackCompleted:
-    return FeedbackCompleted(
+def _completed(session: Session, pricing: LlmPricing) -> FeedbackCompletedV2:
+    return FeedbackCompletedV2(
         session_id=session.session_id,
         sender_id=session.sender_id,
         product_name=session.product_name or "",
@@ -202,4 +231,5 @@ def _completed(session: Session) -> FeedbackCompleted:
             for m in session.media
         ],
         completed_at=session.last_message_at,
+        llm_usage=pricing.usage(session.usage),
     )

@@ -7,12 +7,17 @@ from typing import Any, Protocol
 
 import openai
 from openai.types.chat import ChatCompletion
+from opentelemetry import metrics, trace
 from pydantic import ValidationError
 
 from analyzer.prompt import build_messages
-from analyzer.verdict import Conversation, Verdict
+from analyzer.verdict import Conversation, Decision, Usage, Verdict
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer("analyzer.llm")
+_tokens = metrics.get_meter("analyzer.llm").create_counter(
+    "gen_ai.client.tokens", unit="{token}", description="Tokens the LLM billed, by model and type"
+)
 REASK = (
     "Your previous answer was not valid for the required JSON schema ({error}). "
     "Answer again with only the JSON object."
@@ -26,13 +31,17 @@ STRICT_FORMAT = {
 
 
 class VerdictUnavailable(Exception):
-    """The analyzer could not produce a valid verdict for this turn."""
+    """The analyzer could not produce a valid verdict for this turn (`usage` was still spent)."""
+
+    def __init__(self, message: str, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage or Usage()
 
 
 class VerdictSource(Protocol):
     """Anything that decides a turn."""
 
-    async def decide(self, conversation: Conversation) -> Verdict: ...
+    async def decide(self, conversation: Conversation) -> Decision: ...
 
 
 class OpenAIVerdicts:
@@ -44,12 +53,12 @@ class OpenAIVerdicts:
         self._budget = budget_tokens
         self._strict_schema = True  # switched off once a server says it lacks json_schema
 
-    async def decide(self, conversation: Conversation) -> Verdict:
+    async def decide(self, conversation: Conversation) -> Decision:
         """One verdict; invalid output gets one re-ask, then `VerdictUnavailable`."""
         messages: list[dict[str, Any]] = build_messages(conversation, budget_tokens=self._budget)
-        raw = await self._ask(messages)
+        raw, usage = await self._ask(messages)
         try:
-            return Verdict.model_validate_json(raw)
+            return Decision(Verdict.model_validate_json(raw), usage)
         except ValidationError as invalid:
             error = str(invalid)
         log.warning("invalid verdict, re-asking", extra={"error": error[:300]})
@@ -57,13 +66,15 @@ class OpenAIVerdicts:
             {"role": "assistant", "content": raw},
             {"role": "user", "content": REASK.format(error=error[:500])},
         ]
-        raw = await self._ask(messages)
+        raw, again = await self._ask(messages)
+        usage += again
         try:
-            return Verdict.model_validate_json(raw)
+            return Decision(Verdict.model_validate_json(raw), usage)
         except ValidationError as invalid:
-            raise VerdictUnavailable(f"invalid output twice: {str(invalid)[:300]}") from invalid
+            message = f"invalid output twice: {str(invalid)[:300]}"
+            raise VerdictUnavailable(message, usage) from invalid
 
-    async def _ask(self, messages: list[dict[str, Any]]) -> str:
+    async def _ask(self, messages: list[dict[str, Any]]) -> tuple[str, Usage]:
         try:
             return await self._complete(messages)
         except openai.BadRequestError as rejected:
@@ -73,14 +84,37 @@ class OpenAIVerdicts:
             self._strict_schema = False
             return await self._complete(messages)
 
-    async def _complete(self, messages: list[dict[str, Any]]) -> str:
+    async def _complete(self, messages: list[dict[str, Any]]) -> tuple[str, Usage]:
+        """One chat completion in a GenAI client span (OpenTelemetry's gen_ai conventions)."""
         response_format = STRICT_FORMAT if self._strict_schema else {"type": "json_object"}
-        # The SDK's own POST (auth, retries, timeout and error types as `chat.completions.create`)
-        # without its parameter transform, which walks every message through typing
-        # introspection: plain JSON needs none, and it was a sixth of the analyzer's CPU.
-        completion = await self._client.post(
-            "/chat/completions",
-            cast_to=ChatCompletion,
-            body={"model": self._model, "messages": messages, "response_format": response_format},
-        )
-        return completion.choices[0].message.content or ""
+        with _tracer.start_as_current_span(
+            f"chat {self._model}", kind=trace.SpanKind.CLIENT
+        ) as span:
+            span.set_attribute("gen_ai.operation.name", "chat")
+            span.set_attribute("gen_ai.request.model", self._model)
+            # The SDK's own POST (auth, retries, timeout and error types as
+            # `chat.completions.create`) without its parameter transform, which walks every
+            # message through typing introspection: plain JSON needs none, and it was a sixth of
+            # the analyzer's CPU.
+            completion = await self._client.post(
+                "/chat/completions",
+                cast_to=ChatCompletion,
+                body={
+                    "model": self._model,
+                    "messages": messages,
+                    "response_format": response_format,
+                },
+            )
+            usage = _usage(completion)
+            span.set_attribute("gen_ai.response.model", completion.model)
+            span.set_attribute("gen_ai.usage.input_tokens", usage.input_tokens)
+            span.set_attribute("gen_ai.usage.output_tokens", usage.output_tokens)
+        for kind, count in (("input", usage.input_tokens), ("output", usage.output_tokens)):
+            _tokens.add(count, {"gen_ai.request.model": self._model, "gen_ai.token.type": kind})
+        return completion.choices[0].message.content or "", usage
+
+
+def _usage(completion: ChatCompletion) -> Usage:
+    if completion.usage is None:  # some compatible servers leave it out
+        return Usage()
+    return Usage(completion.usage.prompt_tokens, completion.usage.completion_tokens)

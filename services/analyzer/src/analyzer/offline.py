@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from analyzer.verdict import Conversation, Verdict
+from analyzer.verdict import Conversation, Decision, Verdict
 
 _YES = re.compile(r"^\s*(yes|y|yeah|yep|sure|ok|okay|correct|confirm|si|sí|ja)\b", re.I)
 _NO = re.compile(r"^\s*(no|n|nope|skip|none|nothing|not now)\b", re.I)
@@ -30,8 +30,12 @@ def _verdict(conversation: Conversation, reply: str, **changes: object) -> Verdi
 class OfflineVerdicts:
     """Ask for the product, then the feedback, then an optional photo, then confirm."""
 
-    async def decide(self, conversation: Conversation) -> Verdict:
-        """The next verdict of the scripted flow."""
+    async def decide(self, conversation: Conversation) -> Decision:
+        """The next verdict of the scripted flow; it costs no tokens."""
+        return Decision(self.verdict(conversation))
+
+    def verdict(self, conversation: Conversation) -> Verdict:
+        """The next verdict of the scripted flow, from the state and the message alone."""
         text = conversation.message.text.strip()
         if _UNSAFE.search(text):
             return _verdict(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from analyzer.verdict import Step, Turn
+from analyzer.verdict import Step, Turn, Usage
 
 Status = Literal["active", "limited", "completed"]
 RECENT_SIDS = 100  # inbound MessageSids remembered per customer, for deduplication
@@ -59,6 +59,7 @@ class Session:
     last_message_sid: str | None = None
     last_envelope_id: str | None = None
     last_outcome: Outcome | None = None
+    usage: Usage = field(default_factory=Usage)  # the LLM tokens of every turn so far
 
     def is_open(self, *, now: datetime, inactivity: timedelta) -> bool:
         """Not completed and not expired by inactivity."""

@@ -15,6 +15,9 @@ class AnalyzerSettings(ServiceSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-5-nano"
+    # gpt-5-nano's list price per million tokens, for the cost estimate on each Feedback row
+    llm_price_input_per_million_usd: float = 0.05
+    llm_price_output_per_million_usd: float = 0.40
     openai_timeout_s: float = 10.0
     openai_max_retries: int = 1
     sessions_table: str = "sessions"
@@ -24,7 +27,6 @@ class AnalyzerSettings(ServiceSettings):
     history_token_budget: int = 1500
     llm_failure_threshold: int = 3
     llm_cooldown_s: float = 60.0
-    max_poll_interval_s: float = 300.0
 
     @model_validator(mode="after")
     def _llm_fits_in_poll_interval(self) -> AnalyzerSettings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,3 +49,24 @@ class Conversation(BaseModel):
     step: Step = "ask_product"
     history: tuple[Turn, ...] = ()
     message: Turn
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens the LLM billed for a turn (zero for the offline analyzer)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A verdict and what it cost."""
+
+    verdict: Verdict
+    usage: Usage = Usage()

@@ -25,6 +25,10 @@ class FeedbackOut(BaseModel):
     feedback_text: str
     media_urls: list[str]
     completed_at: datetime | None
+    llm_model: str | None
+    llm_input_tokens: int
+    llm_output_tokens: int
+    llm_cost_usd: float
     created_at: datetime
     updated_at: datetime
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,6 +47,12 @@ class Feedback(Timestamps, Base):
     feedback_text: Mapped[str] = mapped_column(sa.Text())
     media_urls: Mapped[list[str]] = mapped_column(TextList, default=list)
     completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    llm_model: Mapped[str | None] = mapped_column(sa.String(100))
+    llm_input_tokens: Mapped[int] = mapped_column(default=0, server_default="0")
+    llm_output_tokens: Mapped[int] = mapped_column(default=0, server_default="0")
+    llm_cost_usd: Mapped[Decimal] = mapped_column(
+        sa.Numeric(14, 8), default=Decimal(0), server_default="0"
+    )
 
 
 class StoredMedia(Base):

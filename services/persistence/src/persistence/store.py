@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from feedback_contracts import FeedbackCompleted, MediaStored
+from feedback_contracts import FeedbackCompleted, FeedbackCompletedV2, MediaStored
 from persistence.models import Feedback, StoredMedia
 
 
@@ -42,6 +42,7 @@ class FeedbackStore:
                 "feedback_text": event.feedback_text,
                 "media_urls": [],
                 "completed_at": event.completed_at,
+                **_llm_usage(event),
             }
             db.execute(_insert_ignoring_duplicates(db, Feedback, values, "session_id"))
             _refresh_media_urls(db, event.session_id)
@@ -89,6 +90,19 @@ class FeedbackStore:
                 .offset(query.offset)
             ).all()
         return list(rows), int(total or 0)
+
+
+def _llm_usage(event: FeedbackCompleted) -> dict[str, Any]:
+    """The LLM's cost columns; v1 events predate them and leave the defaults."""
+    if not isinstance(event, FeedbackCompletedV2):
+        return {}
+    usage = event.llm_usage
+    return {
+        "llm_model": usage.model,
+        "llm_input_tokens": usage.input_tokens,
+        "llm_output_tokens": usage.output_tokens,
+        "llm_cost_usd": usage.estimated_cost_usd,
+    }
 
 
 def _insert_ignoring_duplicates(
