@@ -1,14 +1,20 @@
-"""The analyzer SIGKILLed with over a hundred slow LLM calls in flight: one reply per message."""
+"""The system under load and faults: a SIGKILL with many LLM calls in flight, replicas joining,
+DynamoDB away. Every message gets exactly one reply, and nothing is dead-lettered."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 import uuid
 from collections import Counter
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from feedback_contracts import topics
+from harness.relay import Relay
 from standins.openai_api import Latency, acknowledging_responder
 from standins.twilio_webhooks import inbound_params, post_signed
 
@@ -101,3 +107,60 @@ def test_replicas_joining_mid_load_lose_nothing_and_send_nothing_twice(world: Wo
                 world.system.kill(replica)
                 del world.system.processes[replica]
     assert set(replies().values()) == {1}
+
+
+async def dead_letters(bootstrap: str, topic: str) -> int:
+    """How many records a dead-letter topic holds."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"count-{uuid.uuid4().hex}")
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        ends = await consumer.end_offsets(partitions) if partitions else {}
+        return sum(ends.values())
+    finally:
+        await consumer.stop()
+
+
+def test_dynamodb_unreachable_for_ten_seconds_loses_nothing(world: World) -> None:
+    world.llm.default = acknowledging_responder
+    config, run = world.system.config, uuid.uuid4().int % 10**4
+    dlq = topics.dead_letter(topics.INBOUND_MESSAGES)
+    dead_before = asyncio.run(dead_letters(config.kafka, dlq))
+    relay = Relay(int(config.aws_endpoint.rsplit(":", 1)[1]))
+    world.system.stop_one("analyzer")  # the analyzer reaches DynamoDB through the relay
+    world.system.start("analyzer-relayed", service="analyzer", env={"AWS_ENDPOINT_URL": relay.url})
+    bodies = [f"outage-{run}-{index}" for index in range(400)]
+    url = f"{world.system.urls['ingress']}/twilio/messages"
+
+    def replies() -> Counter[str]:
+        said = (m.body.removeprefix("Noted: ") for m in world.twilio.messages)
+        return Counter(body for body in said if body in set(bodies))
+
+    back = threading.Timer(10, relay.accept)
+    try:
+        world.system.wait_ready("analyzer-relayed")
+        with httpx.Client(timeout=20) as client:
+            for index, body in enumerate(bodies):
+                if index == 80:  # 2 s into the load, DynamoDB refuses connections for 10 s
+                    relay.refuse()
+                    back.start()
+                params = inbound_params(
+                    account_sid=config.account_sid,
+                    sender=f"whatsapp:+1558{run:04d}{index % 100:03d}",
+                    to=config.business_number,
+                    body=body,
+                )
+                assert post_signed(client, url, params, config.auth_token).status_code == 200
+                time.sleep(0.025)  # 40 webhooks a second
+        back.join()
+        wait(lambda: len(replies()) == len(bodies), 120, f"replies: {len(replies())}/400")
+        time.sleep(3)
+    finally:
+        back.cancel()
+        relay.accept()
+        world.system.stop_one("analyzer-relayed")
+        world.system.start("analyzer")
+        world.system.wait_ready("analyzer")
+        relay.stop()
+    assert set(replies().values()) == {1}
+    assert asyncio.run(dead_letters(config.kafka, dlq)) == dead_before

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,12 +47,14 @@ class System:
         for process in self.processes.values():
             stop(process, timeout_s=20)
 
-    def start(self, name: str, *, service: str | None = None) -> None:
+    def start(
+        self, name: str, *, service: str | None = None, env: Mapping[str, str] | None = None
+    ) -> None:
         """Start one service on its port (the same one after a restart); `service` starts
-        another replica of that service under `name`."""
+        another replica of that service under `name`, `env` overrides settings."""
         self.urls.setdefault(name, f"http://127.0.0.1:{free_port()}")
         port = int(self.urls[name].rsplit(":", 1)[1])
-        env = {**os.environ, **environment(self.config), "HTTP_PORT": str(port)}
+        env = {**os.environ, **environment(self.config), **(env or {}), "HTTP_PORT": str(port)}
         with open(self.workdir / f"{name}.log", "ab") as out:
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", f"{service or name}.main"],
@@ -69,6 +72,10 @@ class System:
             process=self.processes[name],
             log=self.workdir / f"{name}.log",
         )
+
+    def stop_one(self, name: str) -> None:
+        """SIGTERM one service (it commits and leaves its group) and forget it."""
+        stop(self.processes.pop(name), timeout_s=20)
 
     def kill(self, name: str) -> None:
         """SIGKILL a service, as a crash or an OOM kill would, and reap it."""

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 from aiokafka import TopicPartition
+from botocore.exceptions import EndpointConnectionError
 
 from feedback_contracts import Envelope, InboundMessage, topics
 from feedback_contracts.kafka import to_kafka
@@ -214,4 +215,50 @@ async def test_a_malformed_record_is_dead_lettered_and_the_next_one_handled() ->
 
     async with running(consumer, handler, dead_letters=dead):
         await until(lambda: handled == ["fine"] and consumer.committed(TP) == 2)
+    assert dead.topics == [topics.dead_letter(TOPIC)]
+
+
+async def test_a_dependency_away_is_waited_out_past_the_attempt_limit() -> None:
+    consumer, dead, calls = MemoryConsumer(), DeadLetters(), 0
+    add(consumer, "k", "hello")
+
+    async def handler(envelope: Envelope) -> None:
+        nonlocal calls
+        calls += 1
+        if calls <= 8:  # DynamoDB refusing connections for longer than five attempts
+            raise EndpointConnectionError(endpoint_url="http://dynamodb")
+
+    config = replace(CONFIG, max_attempts=3, backoff_s=0.001, max_backoff_s=0.002)
+    async with running(consumer, handler, config, dead) as loop:
+        await until(lambda: loop.unavailable == "EndpointConnectionError")
+        await until(lambda: consumer.committed(TP) == 1)
+        assert loop.unavailable is None
+    assert calls == 9 and dead.topics == []
+
+
+async def test_a_failure_that_is_not_transient_is_dead_lettered_after_its_attempts() -> None:
+    consumer, dead, calls = MemoryConsumer(), DeadLetters(), 0
+    add(consumer, "k", "hello")
+
+    async def handler(envelope: Envelope) -> None:
+        nonlocal calls
+        calls += 1
+        raise ValueError("this event can never be handled")
+
+    config = replace(CONFIG, max_attempts=3, backoff_s=0.001)
+    async with running(consumer, handler, config, dead):
+        await until(lambda: consumer.committed(TP) == 1)
+    assert calls == 3 and dead.topics == [topics.dead_letter(TOPIC)]
+
+
+async def test_an_outage_longer_than_the_configured_wait_is_dead_lettered() -> None:
+    consumer, dead = MemoryConsumer(), DeadLetters()
+    add(consumer, "k", "hello")
+
+    async def handler(envelope: Envelope) -> None:
+        raise ConnectionRefusedError("store down for good")
+
+    config = replace(CONFIG, backoff_s=0.001, max_backoff_s=0.01, max_transient_wait_s=0.1)
+    async with running(consumer, handler, config, dead):
+        await until(lambda: consumer.committed(TP) == 1)
     assert dead.topics == [topics.dead_letter(TOPIC)]

@@ -11,6 +11,7 @@ from messenger.ratelimit import SendRateLimiter
 from messenger.sending import RecordingSender, SendError
 from messenger.settings import whatsapp_address
 from messenger.splitting import split_body
+from service_runtime.failures import TransientError, is_transient
 from service_runtime.publishing import RecordingPublisher
 
 pytestmark = pytest.mark.unit
@@ -95,10 +96,11 @@ async def test_unknown_outcome_is_never_resent() -> None:
     assert codes == ["outcome_unknown", "outcome_unknown"]
 
 
-async def test_exhausted_retries_release_the_claim_and_raise() -> None:
+async def test_exhausted_retries_release_the_claim_and_wait_twilio_out() -> None:
     errors = [SendError(503, None, "unavailable") for _ in range(4)]
     ledger = InMemorySendLedger()
     deps = messenger(RecordingSender(failures=errors), ledger)
-    with pytest.raises(SendError):
+    with pytest.raises(TransientError) as raised:
         await handle_reply_requested(request(), deps=deps)
     assert ledger.records == {}
+    assert is_transient(raised.value) and isinstance(raised.value.__cause__, SendError)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp
 
 from service_runtime.consuming import ConsumerConfig, ConsumerLoop, Handler
+from service_runtime.failures import Classifier
 from service_runtime.health import health_router
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import configure_logging
@@ -32,6 +33,7 @@ class Wiring:
 
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    transient: tuple[Classifier, ...] = ()  # the service's own "dependency away" errors
 
 
 class EventBus(Publisher, RawPublisher, Protocol):
@@ -51,6 +53,9 @@ class Consumer(Protocol):
 
     @property
     def stopping(self) -> bool: ...
+
+    @property
+    def unavailable(self) -> str | None: ...
 
     def is_live(self) -> bool: ...
 
@@ -84,6 +89,7 @@ def service_app(
                     consumer or default_consumer_config(settings),
                     handlers=wiring.handlers,
                     dead_letters=publisher,
+                    transient=wiring.transient,
                 )
             )
             state["loop"] = loop
@@ -101,8 +107,10 @@ def service_app(
     app = FastAPI(title=settings.service_name, lifespan=lifespan, telemetry=server_telemetry())
 
     async def ready() -> bool:
+        """Kafka answers, and no record is waiting out an unavailable dependency."""
         publisher: EventBus = app.state.publisher
-        return await publisher.ping()
+        loop = state.get("loop")
+        return (loop is None or loop.unavailable is None) and await publisher.ping()
 
     app.include_router(health_router(live=lambda: _live(state.get("loop")), ready=ready))
     for router in routers:
@@ -130,6 +138,7 @@ def default_consumer_config(settings: ServiceSettings) -> ConsumerConfig:
         max_in_flight=settings.kafka_max_in_flight,
         max_buffered_per_partition=settings.kafka_max_buffered_per_partition,
         max_poll_interval_s=settings.max_poll_interval_s,
+        max_transient_wait_s=settings.max_outage_wait_s,
     )
 
 

@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
+from service_runtime.failures import Classifier
 from service_runtime.offsets import PartitionOffsets
 from service_runtime.processing import (
     Handler,
@@ -59,11 +60,13 @@ class ConsumerConfig:
     max_attempts: int = 5
     backoff_s: float = 0.2
     max_backoff_s: float = 5.0
+    max_transient_wait_s: float = 3600.0
 
     @property
     def stall_after_s(self) -> float:
-        """Liveness fails after this long without a poll, or with one record handled this long:
-        above any handler's worst case, which the services keep inside the poll interval."""
+        """Liveness fails after this long without a poll, or with one attempt at a record running
+        this long: above any handler's worst case, which the services keep inside the poll
+        interval. A record waiting out an outage between attempts is not stuck."""
         return self.max_poll_interval_s
 
 
@@ -138,14 +141,19 @@ class ConsumerLoop:
         *,
         handlers: Mapping[str, Handler],
         dead_letters: RawPublisher,
+        transient: tuple[Classifier, ...] = (),
         consumer_factory: Callable[[ConsumerConfig], KafkaConsumer] = aiokafka_consumer,
     ) -> None:
         self.config = config
+        retry = RetryPolicy(
+            config.max_attempts,
+            config.backoff_s,
+            config.max_backoff_s,
+            config.max_transient_wait_s,
+            transient,
+        )
         self._processor = RecordProcessor(
-            handlers,
-            dead_letters=dead_letters,
-            group=config.group_id,
-            retry=RetryPolicy(config.max_attempts, config.backoff_s, config.max_backoff_s),
+            handlers, dead_letters=dead_letters, group=config.group_id, retry=retry
         )
         self._consumer_factory = consumer_factory
         self._consumer: KafkaConsumer | None = None
@@ -186,6 +194,11 @@ class ConsumerLoop:
     def in_flight(self) -> int:
         """Records fetched and not yet handled (running, or waiting behind their key)."""
         return self._unhandled
+
+    @property
+    def unavailable(self) -> str | None:
+        """The error a record is waiting out (a dependency away), or None."""
+        return self._processor.unavailable
 
     def is_live(self) -> bool:
         """Liveness reflects progress: the loop polled recently and no handler is stuck."""
@@ -258,9 +271,12 @@ class ConsumerLoop:
         try:
             while lane and not part.released:
                 record = lane[0]
-                part.started[record.offset] = time.monotonic()
-                await self._processor.process(record)  # it retries and dead-letters by itself
-                del part.started[record.offset]
+
+                def attempt(offset: int = record.offset) -> None:
+                    part.started[offset] = time.monotonic()
+
+                await self._processor.process(record, attempt)  # it retries and dead-letters
+                part.started.pop(record.offset, None)
                 lane.popleft()
                 part.offsets.handled(record.offset)
                 self._freed(part, 1)

@@ -11,7 +11,8 @@ ReadyCheck = Callable[[], Awaitable[bool]]
 
 
 def health_router(*, live: LiveCheck, ready: ReadyCheck) -> APIRouter:
-    """`/healthz` fails when work stopped progressing; `/readyz` when Kafka is unreachable."""
+    """`/healthz` fails when work stopped progressing; `/readyz` when Kafka, or a
+    dependency the handlers are waiting for, is unreachable."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz")
@@ -26,6 +27,6 @@ def health_router(*, live: LiveCheck, ready: ReadyCheck) -> APIRouter:
         if await ready():
             return {"status": "ready"}
         response.status_code = 503
-        return {"status": "kafka unreachable"}
+        return {"status": "unavailable: kafka or a dependency the handlers wait for"}
 
     return router

@@ -117,6 +117,11 @@ class BusConsumer:
         """Whether `stop()` was called."""
         return self._stopping.is_set()
 
+    @property
+    def unavailable(self) -> str | None:
+        """The error a record is waiting out, or None."""
+        return self._processor.unavailable
+
     def is_live(self) -> bool:
         """Always live while the process is."""
         return True

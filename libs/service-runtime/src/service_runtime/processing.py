@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from feedback_contracts import ContractError, Envelope, from_kafka, topics
+from service_runtime.failures import Classifier, is_transient
 from service_runtime.logs import correlation_id
 from service_runtime.publishing import PublishError
 from service_runtime.tracing import continued_from
@@ -62,11 +64,17 @@ class RawPublisher(Protocol):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how patiently a failing handler is tried again."""
+    """How often and how patiently a failing handler is tried again.
+
+    A permanent failure gets `max_attempts`, then the dead-letter topic. A transient one (a
+    dependency away: see `failures.py`) is retried with capped backoff for as long as it lasts,
+    up to `max_transient_wait_s`, far longer than any ordinary outage."""
 
     max_attempts: int = 5
     backoff_s: float = 0.2
     max_backoff_s: float = 5.0
+    max_transient_wait_s: float = 3600.0
+    transient: tuple[Classifier, ...] = ()
 
 
 class RecordProcessor:
@@ -84,9 +92,16 @@ class RecordProcessor:
         self._dead_letters = dead_letters
         self._group = group
         self._retry = retry
+        self._waiting: dict[int, str] = {}  # records retrying a transient error: what it was
 
-    async def process(self, record: Record) -> None:
-        """Handle one record inside a span that continues the trace in its headers."""
+    @property
+    def unavailable(self) -> str | None:
+        """The error a record is waiting out (a dependency away), or None."""
+        return next(iter(self._waiting.values()), None)
+
+    async def process(self, record: Record, on_attempt: Callable[[], None] = lambda: None) -> None:
+        """Handle one record inside a span that continues the trace in its headers;
+        `on_attempt` is called before each attempt."""
         headers = list(record.headers)
         with continued_from(headers, f"{record.topic} process") as span:
             span.set_attribute("messaging.kafka.offset", record.offset)
@@ -99,14 +114,20 @@ class RecordProcessor:
             span.set_attribute("feedback.correlation_id", envelope.correlation_id)
             token = correlation_id.set(envelope.correlation_id)
             try:
-                await self._with_retries(record, envelope)
+                await self._with_retries(record, envelope, on_attempt)
             finally:
                 correlation_id.reset(token)
+                self._waiting.pop(id(record), None)
 
-    async def _with_retries(self, record: Record, envelope: Envelope) -> None:
-        handler = self.handlers[record.topic]
-        delay = self._retry.backoff_s
-        for attempt in range(1, self._retry.max_attempts + 1):
+    async def _with_retries(
+        self, record: Record, envelope: Envelope, on_attempt: Callable[[], None]
+    ) -> None:
+        handler, retry = self.handlers[record.topic], self._retry
+        failures, attempts, delay = 0, 0, retry.backoff_s
+        waiting_since = time.monotonic()
+        while True:
+            on_attempt()
+            attempts += 1
             try:
                 await handler(envelope)
                 return
@@ -114,12 +135,27 @@ class RecordProcessor:
                 await self._dead_letter(record, error)
                 return
             except Exception as error:
-                if attempt == self._retry.max_attempts:
-                    await self._dead_letter(record, error, attempts=attempt)
+                transient = is_transient(error, *retry.transient)
+                failures += not transient
+                if not self._may_retry(record, error, transient, waiting_since, failures):
+                    await self._dead_letter(record, error, attempts=attempts)
                     return
-                log.warning("handler failed (%r), retrying", error, extra={"attempt": attempt})
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._retry.max_backoff_s)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, retry.max_backoff_s)
+
+    def _may_retry(
+        self, record: Record, error: Exception, transient: bool, since: float, failures: int
+    ) -> bool:
+        """Transient errors wait the dependency out, up to `max_transient_wait_s`; the rest
+        get `max_attempts`."""
+        kind = type(error).__name__
+        if transient:
+            self._waiting[id(record)] = kind
+            log.warning("dependency unavailable (%s); the record waits", kind)
+            return time.monotonic() - since < self._retry.max_transient_wait_s
+        self._waiting.pop(id(record), None)
+        log.warning("handler failed (%s), retrying", kind, extra={"failures": failures})
+        return failures < self._retry.max_attempts
 
     async def _dead_letter(self, record: Record, error: BaseException, attempts: int = 1) -> None:
         reason = f"{type(error).__name__}: {error}"

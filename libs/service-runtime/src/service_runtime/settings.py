@@ -37,6 +37,8 @@ class ServiceSettings(BaseSettings):
     kafka_max_in_flight: int = 256
     kafka_max_buffered_per_partition: int = 1000  # offsets from the committed one on
     max_poll_interval_s: float = 300.0
+    # How long a record may wait out a dependency that is away before it is dead-lettered.
+    max_outage_wait_s: float = 3600.0
     otel_exporter_otlp_endpoint: str | None = None
     log_level: str = "INFO"
     aws_region: str = "us-east-1"

@@ -12,6 +12,7 @@ from messenger.ratelimit import SendRateLimiter
 from messenger.sending import MessageSender, SendError
 from messenger.splitting import split_body
 from service_runtime.consuming import PermanentError
+from service_runtime.failures import TransientError
 from service_runtime.publishing import Publisher
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,8 @@ async def _settle_failure(
         await _failed(envelope, request, deps, "outcome_unknown", error.message)
         return
     await deps.ledger.release(key)
-    if error.retryable:  # retries exhausted: let the consumer loop retry, then dead-letter
-        raise error
+    if error.retryable:  # Twilio is away or throttling: the consumer loop waits it out
+        raise TransientError(f"Twilio answered {error.status} ({error.code})") from error
     code = str(error.code if error.code is not None else error.status)
     await _failed(envelope, request, deps, code, error.message)
 

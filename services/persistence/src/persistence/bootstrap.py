@@ -6,6 +6,7 @@ import functools
 
 from fastapi import FastAPI
 from sqlalchemy import create_engine
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import sessionmaker
 
 from feedback_contracts import topics
@@ -49,9 +50,17 @@ def create_app(settings: PersistenceSettings, *, bus: InProcessBus | None = None
                 topics.MEDIA_STORED: functools.partial(handle_media_stored, store=store),
             },
             closers=[close],
+            transient=(database_unavailable,),
         )
 
     return service_app(settings, wire=wire, routers=[router], bus=bus)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """PostgreSQL refused or dropped the connection, or timed out: it will answer again."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
 
 
 def _instrument(engine: object) -> None:
