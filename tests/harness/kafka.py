@@ -6,6 +6,7 @@ import base64
 import re
 import shutil
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +98,18 @@ class LocalKafka:
     process: subprocess.Popen[bytes]
     workdir: Path
     version: str
+    command: list[str]
+
+    def restart(self, *, down_s: float) -> None:
+        """Stop the broker, keep its data, and start it again after `down_s`."""
+        stop(self.process, timeout_s=30)
+        time.sleep(down_s)
+        with open(self.workdir / "stdout.log", "ab") as out:
+            self.process = subprocess.Popen(self.command, stdout=out, stderr=out)
+        port = int(self.bootstrap.rsplit(":", 1)[1])
+        wait_until(
+            lambda: port_open(port), timeout_s=120, what="Kafka broker", process=self.process
+        )
 
     def stop(self) -> None:
         """Stop the broker and delete its data."""
@@ -143,8 +156,9 @@ def start_local_kafka(workdir: Path) -> LocalKafka:
     )
     if formatted.returncode != 0:
         raise InfrastructureError(f"kafka storage format failed: {formatted.stderr[-2000:]}")
+    command = [*java, "kafka.Kafka", str(props)]
     with open(workdir / "stdout.log", "wb") as out:
-        process = subprocess.Popen([*java, "kafka.Kafka", str(props)], stdout=out, stderr=out)
+        process = subprocess.Popen(command, stdout=out, stderr=out)
     wait_until(
         lambda: port_open(port) and "Kafka Server started" in log.read_text(errors="replace"),
         timeout_s=120,
@@ -152,4 +166,4 @@ def start_local_kafka(workdir: Path) -> LocalKafka:
         process=process,
         log=log,
     )
-    return LocalKafka(f"127.0.0.1:{port}", process, workdir, kafka_version())
+    return LocalKafka(f"127.0.0.1:{port}", process, workdir, kafka_version(), command)

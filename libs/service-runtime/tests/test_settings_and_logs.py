@@ -66,3 +66,20 @@ def test_json_log_line_carries_correlation_id() -> None:
     assert line["correlation_id"] == "SM123"
     assert line["message"] == "sent to ***1234"
     assert line["service"] == "svc"
+
+
+def test_repeated_warnings_are_summarized_with_a_count() -> None:
+    from service_runtime.logs import RepeatsSummarized
+
+    summarize = RepeatsSummarized(interval_s=10, burst=2)
+
+    def record(at: float, level: int = logging.WARNING) -> logging.LogRecord:
+        line = logging.LogRecord("aiokafka", level, "", 0, "Unable connect to node %s", (1,), None)
+        line.created = at
+        return line
+
+    passed = [r for r in (record(t / 10) for t in range(100)) if summarize.filter(r)]
+    assert len(passed) == 2  # 100 lines in 10 s: the first two
+    later = record(12.0)
+    assert summarize.filter(later) and later.suppressed_repeats == 98
+    assert all(summarize.filter(record(12.0, logging.INFO)) for _ in range(10))

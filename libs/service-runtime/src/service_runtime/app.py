@@ -175,7 +175,9 @@ def serve(app: ASGIApp, settings: ServiceSettings) -> None:
 
     uvicorn's own X-Forwarded-* rewriting is off: the services decide which proxy headers
     they trust (ingress's TRUST_PROXY_HEADERS), not the server's defaults."""
-    configure_logging(settings.service_name, settings.log_level)
+    configure_logging(
+        settings.service_name, settings.log_level, repeat_interval_s=settings.log_repeat_interval_s
+    )
     setup_tracing(settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
     uvicorn.run(
         app,

@@ -67,10 +67,43 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    """Route the root logger to stdout as JSON."""
+class RepeatsSummarized(logging.Filter):
+    """Lets the first `burst` warnings of one kind (logger and message template) through in
+    each `interval_s`, drops the rest and counts them on the next line of that kind let through.
+
+    During an outage every client retry logs the same line (aiokafka logged ~120,000 "Unable
+    connect to node" lines in 16 s of a broker restart); the count keeps what they said."""
+
+    def __init__(self, *, interval_s: float = 10.0, burst: int = 5) -> None:
+        super().__init__()
+        self._interval_s, self._burst = interval_s, burst
+        self._windows: dict[tuple[str, object], tuple[float, int, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = (record.name, record.msg)
+        start, passed, dropped = self._windows.get(key, (record.created, 0, 0))
+        if record.created - start >= self._interval_s:
+            if dropped:
+                record.suppressed_repeats = dropped
+            start, passed, dropped = record.created, 0, 0
+        if passed >= self._burst:
+            self._windows[key] = (start, passed, dropped + 1)
+            return False
+        if len(self._windows) > 10_000:  # messages formatted before logging: no fixed template
+            self._windows.clear()
+        self._windows[key] = (start, passed + 1, 0)
+        return True
+
+
+def configure_logging(service: str, level: str = "INFO", *, repeat_interval_s: float = 10) -> None:
+    """Route the root logger to stdout as JSON, repeated warnings summarized per interval
+    (every line kept when the interval is 0)."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(service))
+    if repeat_interval_s > 0:
+        handler.addFilter(RepeatsSummarized(interval_s=repeat_interval_s))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

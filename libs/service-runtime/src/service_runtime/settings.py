@@ -41,6 +41,7 @@ class ServiceSettings(BaseSettings):
     max_outage_wait_s: float = 3600.0
     otel_exporter_otlp_endpoint: str | None = None
     log_level: str = "INFO"
+    log_repeat_interval_s: float = 10.0  # repeated warnings: a few per interval, then a count
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
     secrets_manager_secret_id: str = "feedback-intelligence"
