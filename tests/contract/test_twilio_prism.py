@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,17 @@ async def test_prism_rejects_what_twilio_would(prism: str) -> None:
             status_callback="not a url",
         )
     assert rejected.value.status == 422
+
+
+async def test_list_query_of_an_unsettled_send_satisfies_twilios_spec(prism: str) -> None:
+    sender = TwilioMessageSender(ACCOUNT, "token", api_base_url=prism, timeout_s=10)
+    try:
+        found = await sender.find_sent(
+            to="whatsapp:+15550001111",
+            from_="whatsapp:+14155238886",
+            body="a body the spec's example does not have",
+            since=datetime.now(UTC) - timedelta(minutes=5),
+        )
+    finally:
+        await sender.close()
+    assert found is None  # Prism answered the request as valid, with its example messages

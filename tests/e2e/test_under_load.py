@@ -9,6 +9,7 @@ import time
 import uuid
 from collections import Counter
 
+import boto3
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -164,3 +165,48 @@ def test_dynamodb_unreachable_for_ten_seconds_loses_nothing(world: World) -> Non
         relay.stop()
     assert set(replies().values()) == {1}
     assert asyncio.run(dead_letters(config.kafka, dlq)) == dead_before
+
+
+def test_messenger_killed_with_sends_in_flight_delivers_each_reply_once(world: World) -> None:
+    world.llm.default = acknowledging_responder
+    world.twilio.send_latency_s = 0.1  # Twilio's API takes its time to accept each message
+    config, run = world.system.config, uuid.uuid4().int % 10**4
+    bodies = [f"settle-{run}-{index}" for index in range(200)]
+    url = f"{world.system.urls['ingress']}/twilio/messages"
+
+    def replies() -> Counter[str]:
+        said = (m.body.removeprefix("Noted: ") for m in world.twilio.messages)
+        return Counter(body for body in said if body in set(bodies))
+
+    try:
+        with httpx.Client(timeout=20) as client:
+            for index, body in enumerate(bodies):
+                params = inbound_params(
+                    account_sid=config.account_sid,
+                    sender=f"whatsapp:+1559{run:04d}{index % 100:03d}",
+                    to=config.business_number,
+                    body=body,
+                )
+                assert post_signed(client, url, params, config.auth_token).status_code == 200
+        wait(lambda: len(replies()) >= 5, 30, "no replies before the kill")
+        world.system.kill("messenger")  # sends in flight: some reached Twilio, some not
+        replied_before_restart = len(replies())
+        unsettled = claims_in_sending(world)
+        world.system.start("messenger")
+        world.system.wait_ready("messenger")
+        wait(lambda: len(replies()) == len(bodies), 120, f"replies: {len(replies())}/200")
+        time.sleep(3)
+    finally:
+        world.twilio.send_latency_s = 0.0
+    assert replied_before_restart < len(bodies)
+    assert unsettled, "the kill left no send unsettled"
+    assert set(replies().values()) == {1}
+
+
+def claims_in_sending(world: World) -> list[str]:
+    """Reply parts the messenger claimed and never marked sent."""
+    dynamodb = boto3.resource(
+        "dynamodb", region_name="us-east-1", endpoint_url=world.system.config.aws_endpoint
+    )
+    items = dynamodb.Table("outbound_messages").scan()["Items"]
+    return [str(item["part_key"]) for item in items if item["state"] == "sending"]

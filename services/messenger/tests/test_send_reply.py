@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 
 from feedback_contracts import Envelope, ReplyFailed, ReplyRequested, ReplySent
@@ -53,7 +56,7 @@ def test_from_number_is_normalized() -> None:
 async def test_long_reply_goes_out_as_two_messages() -> None:
     deps = messenger(sender := RecordingSender())
     await handle_reply_requested(request("x" * 1700), deps=deps)
-    assert [len(body) for _, _, body in sender.sent] == [1600, 100]
+    assert [len(body) for _, _, body, _ in sender.sent] == [1600, 100]
     (sent,) = published(deps).of_type(ReplySent)
     assert isinstance(sent.data, ReplySent) and len(sent.data.twilio_message_sids) == 2
     assert sent.causation_id is not None and sent.correlation_id == "SM1"
@@ -85,15 +88,53 @@ async def test_redelivered_request_is_not_sent_twice() -> None:
     assert sids[0] == sids[1]
 
 
-async def test_unknown_outcome_is_never_resent() -> None:
+async def test_an_unanswered_send_is_settled_with_twilio_before_anything_else() -> None:
     timeout = SendError(0, None, "timeout", outcome_unknown=True)
     ledger = InMemorySendLedger()
     deps = messenger(sender := RecordingSender(failures=[timeout]), ledger)
+    with pytest.raises(TransientError):  # the claim stays; the consumer loop retries later
+        await handle_reply_requested(request(), deps=deps)
+    with pytest.raises(TransientError):  # Twilio lacks it, but the request may still arrive
+        await handle_reply_requested(request(), deps=deps)
+    assert sender.attempts == 1 and ledger.records["SM1:reply#0"].state == "sending"
+
+
+async def test_a_part_twilio_has_is_marked_sent_not_sent_again() -> None:
+    ledger, sender = InMemorySendLedger(), RecordingSender()
+    deps = messenger(sender, ledger)
+    await ledger.claim("SM1:reply#0")  # claimed, then the process died after Twilio took it
+    await sender.send(
+        to=CUSTOMER, from_="whatsapp:+14155238886", body="Thanks!", status_callback=None
+    )
     await handle_reply_requested(request(), deps=deps)
+    assert sender.attempts == 1 and ledger.records["SM1:reply#0"].state == "sent"
+    (sent,) = published(deps).of_type(ReplySent)
+    assert sent.data.twilio_message_sids == ["SM" + "0" * 31 + "1"]  # type: ignore[attr-defined]
+
+
+async def test_a_part_twilio_never_got_is_sent_once_the_claim_is_old_enough() -> None:
+    ledger, sender = InMemorySendLedger(), RecordingSender()
+    deps = messenger(sender, ledger)
+    deps = replace(deps, policy=replace(deps.policy, settle_after=timedelta(0)))
+    await ledger.claim("SM1:reply#0")  # claimed, then the process died before sending
     await handle_reply_requested(request(), deps=deps)
-    assert sender.attempts == 1
-    codes = [env.data.error_code for env in published(deps).of_type(ReplyFailed)]  # type: ignore[attr-defined]
-    assert codes == ["outcome_unknown", "outcome_unknown"]
+    assert [body for _, _, body, _ in sender.sent] == ["Thanks!"]
+    assert ledger.records["SM1:reply#0"].state == "sent"
+
+
+async def test_when_twilio_cannot_be_asked_the_part_waits() -> None:
+    ledger = InMemorySendLedger()
+    sender = RecordingSender()
+    deps = messenger(sender, ledger)
+    await ledger.claim("SM1:reply#0")
+
+    async def unreachable(**_: object) -> str | None:
+        raise SendError(0, None, "connection refused")
+
+    sender.find_sent = unreachable  # type: ignore[method-assign]
+    with pytest.raises(TransientError):
+        await handle_reply_requested(request(), deps=deps)
+    assert sender.attempts == 0 and not published(deps).of_type(ReplyFailed)
 
 
 async def test_exhausted_retries_release_the_claim_and_wait_twilio_out() -> None:

@@ -107,4 +107,7 @@ def configure_logging(service: str, level: str = "INFO", *, repeat_interval_s: f
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("aiokafka").setLevel(max(root.level, logging.WARNING))
+    # Client libraries' INFO lines are per request (the twilio SDK logs each URL with its query,
+    # a customer's number among them): warnings and above only.
+    for library in ("aiokafka", "twilio"):
+        logging.getLogger(library).setLevel(max(root.level, logging.WARNING))

@@ -8,8 +8,9 @@ import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -98,7 +99,7 @@ def _error(status: int, code: int, message: str) -> JSONResponse:
 
 
 def _resource(message: SentMessage) -> dict[str, Any]:
-    now = format_datetime(datetime.now(UTC), usegmt=True)
+    now = format_datetime(datetime.fromtimestamp(message.accepted_at, UTC), usegmt=True)
     return {
         "sid": message.sid,
         "account_sid": message.account_sid,
@@ -112,7 +113,7 @@ def _resource(message: SentMessage) -> dict[str, Any]:
         "api_version": "2010-04-01",
         "date_created": now,
         "date_updated": now,
-        "date_sent": None,
+        "date_sent": now,  # WhatsApp sends leave at once here
         "error_code": None,
         "error_message": None,
         "price": None,
@@ -121,6 +122,28 @@ def _resource(message: SentMessage) -> dict[str, Any]:
         "uri": f"{API.format(account_sid=message.account_sid)}/Messages/{message.sid}.json",
         "subresource_uris": {},
     }
+
+
+def _listed(state: TwilioState, query: Mapping[str, str]) -> list[SentMessage]:
+    """The messages a list query selects, newest first."""
+
+    def day(name: str) -> date | None:
+        value = query.get(name)
+        return date.fromisoformat(value[:10]) if value else None
+
+    on, before, after = day("DateSent"), day("DateSent<"), day("DateSent>")
+    with state.lock:
+        messages = list(reversed(state.messages))
+    return [
+        m
+        for m in messages
+        if query.get("To") in (None, m.to)
+        and query.get("From") in (None, m.from_)
+        and (sent := datetime.fromtimestamp(m.accepted_at, UTC).date())
+        and (on is None or sent == on)
+        and (before is None or sent <= before)
+        and (after is None or sent >= after)
+    ]
 
 
 def create_app(state: TwilioState) -> FastAPI:
@@ -157,6 +180,33 @@ def create_app(state: TwilioState) -> FastAPI:
         with state.lock:
             state.messages.append(message)
         return JSONResponse(_resource(message), status_code=201)
+
+    @app.get(API + "/Messages.json")
+    async def list_messages(account_sid: str, request: Request) -> Response:
+        """Twilio's list: newest first, filtered by `To`, `From` and `DateSent` (a date, or
+        `DateSent<` / `DateSent>` for on-or-before and on-or-after), one page of `PageSize`."""
+        if account_sid != state.account_sid or not _authorized(request, state):
+            return _error(401, 20003, "Authenticate")
+        query = request.query_params
+        try:
+            size = min(int(query.get("PageSize", "50")), 1000)
+            matching = _listed(state, query)
+        except ValueError as error:
+            return _error(400, 20001, f"Invalid parameter: {error}")
+        uri = f"{API.format(account_sid=account_sid)}/Messages.json"
+        return JSONResponse(
+            {
+                "messages": [_resource(m) for m in matching[:size]],
+                "page": 0,
+                "page_size": size,
+                "first_page_uri": f"{uri}?PageSize={size}&Page=0",
+                "next_page_uri": None,
+                "previous_page_uri": None,
+                "uri": f"{uri}?PageSize={size}&Page=0",
+                "start": 0,
+                "end": max(0, min(size, len(matching)) - 1),
+            }
+        )
 
     @app.get(API + "/Messages/{message_sid}/Media/{media_sid}")
     async def media(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 
 import boto3
 from fastapi import FastAPI
@@ -28,13 +29,14 @@ def create_app(settings: MessengerSettings, *, bus: InProcessBus | None = None) 
         dynamodb = boto3.resource(
             "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
         )
+        sender = TwilioMessageSender(
+            settings.twilio_account_sid,
+            token,
+            api_base_url=settings.twilio_api_base_url,
+            timeout_s=settings.twilio_timeout_s,
+        )
         deps = Messenger(
-            sender=TwilioMessageSender(
-                settings.twilio_account_sid,
-                token,
-                api_base_url=settings.twilio_api_base_url,
-                timeout_s=settings.twilio_timeout_s,
-            ),
+            sender=sender,
             ledger=DynamoSendLedger(dynamodb.Table(settings.outbound_table)),
             publisher=publisher,
             limiter=SendRateLimiter(settings.send_rate_per_second),
@@ -43,9 +45,10 @@ def create_app(settings: MessengerSettings, *, bus: InProcessBus | None = None) 
                 status_callback=settings.status_callback_url,
                 max_attempts=settings.max_send_attempts,
                 backoff_s=settings.send_backoff_s,
+                settle_after=timedelta(seconds=2 * settings.twilio_timeout_s),
             ),
         )
         handler = functools.partial(handle_reply_requested, deps=deps)
-        return Wiring(handlers={topics.REPLY_REQUESTS: handler})
+        return Wiring(handlers={topics.REPLY_REQUESTS: handler}, closers=[sender.close])
 
     return service_app(settings, wire=wire, bus=bus)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from feedback_contracts import Envelope, ReplyFailed, ReplyRequested, ReplySent
-from messenger.ledger import SendLedger
+from messenger.ledger import Claim, SendLedger
 from messenger.ratelimit import SendRateLimiter
 from messenger.sending import MessageSender, SendError
 from messenger.splitting import split_body
@@ -28,6 +29,9 @@ class SendPolicy:
     max_attempts: int = 4
     backoff_s: float = 0.5
     max_backoff_s: float = 8.0
+    # A claimed part Twilio does not have is sent again only after this: until then the
+    # request that claimed it may still arrive (twice Twilio's request timeout).
+    settle_after: timedelta = timedelta(seconds=20)
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,11 @@ async def handle_reply_requested(envelope: Envelope, *, deps: Messenger) -> None
         if claim.state == "sent" and claim.twilio_sid:
             sids.append(claim.twilio_sid)
             continue
-        if claim.state == "sending":  # a crash mid-send: resending could duplicate
-            await _failed(envelope, request, deps, "outcome_unknown", "part may have been sent")
-            return
+        if claim.state == "sending":  # a crash or an unanswered request mid-send
+            settled = await _settle_unknown(request, part, key, claim, deps)
+            if settled is not None:
+                sids.append(settled)
+                continue
         try:
             sid = await _send_with_retries(request.recipient, part, deps)
         except SendError as error:
@@ -89,12 +95,34 @@ async def _send_with_retries(recipient: str, body: str, deps: Messenger) -> str:
     raise AssertionError("unreachable")
 
 
+async def _settle_unknown(
+    request: ReplyRequested, body: str, key: str, claim: Claim, deps: Messenger
+) -> str | None:
+    """Ask Twilio whether a claimed part reached it: its SID if so (now marked sent), None if
+    it never will (the part is claimed anew, to be sent); otherwise wait and ask again."""
+    policy = deps.policy
+    claimed_at = claim.claimed_at or datetime.min.replace(tzinfo=UTC)
+    try:
+        sid = await deps.sender.find_sent(
+            to=request.recipient, from_=policy.from_number, body=body, since=claimed_at
+        )
+    except SendError as error:
+        raise TransientError("cannot ask Twilio about an unsettled send") from error
+    if sid is not None:
+        await deps.ledger.mark_sent(key, sid)
+        return sid
+    if datetime.now(UTC) - claimed_at < policy.settle_after:
+        raise TransientError("an unsettled send may still reach Twilio; asking again later")
+    log.info("unsettled send never reached Twilio; sending it", extra={"part": key})
+    await deps.ledger.reclaim(key)
+    return None
+
+
 async def _settle_failure(
     envelope: Envelope, request: ReplyRequested, deps: Messenger, key: str, error: SendError
 ) -> None:
-    if error.outcome_unknown:  # keep the claim: a redelivery must not send it again
-        await _failed(envelope, request, deps, "outcome_unknown", error.message)
-        return
+    if error.outcome_unknown:  # keep the claim; the retry asks Twilio before sending again
+        raise TransientError(f"no answer from Twilio: {error.message}") from error
     await deps.ledger.release(key)
     if error.retryable:  # Twilio is away or throttling: the consumer loop waits it out
         raise TransientError(f"Twilio answered {error.status} ({error.code})") from error

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from botocore.exceptions import ClientError
@@ -17,16 +18,22 @@ RETENTION_S = 14 * 24 * 3600
 
 @dataclass(frozen=True)
 class Claim:
-    """The state a part was in when we tried to claim it; `new` means it is ours to send."""
+    """The state a part was in when we tried to claim it; `new` means it is ours to send.
+    `claimed_at` is when a part in `sending` was claimed."""
 
     state: State
     twilio_sid: str | None = None
+    claimed_at: datetime | None = None
 
 
 class SendLedger(Protocol):
     """Idempotency records keyed by `reply_id#part`."""
 
     async def claim(self, key: str) -> Claim: ...
+
+    async def reclaim(self, key: str) -> None:
+        """Claim a part in `sending` again, now: Twilio never got it, so it is sent anew."""
+        ...
 
     async def mark_sent(self, key: str, twilio_sid: str) -> None: ...
 
@@ -56,7 +63,18 @@ class DynamoSendLedger:
             self._table.get_item, Key={"part_key": key}, ConsistentRead=True
         )
         existing = found.get("Item", {})
-        return Claim(existing.get("state", "sending"), existing.get("twilio_sid"))
+        claimed = datetime.fromtimestamp(int(existing.get("updated_at", 0)), UTC)
+        return Claim(existing.get("state", "sending"), existing.get("twilio_sid"), claimed)
+
+    async def reclaim(self, key: str) -> None:
+        """Refresh the claim's time (only while it is still `sending`)."""
+        await asyncio.to_thread(
+            self._table.put_item,
+            Item=_record(key, "sending"),
+            ConditionExpression="#s = :sending",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={":sending": "sending"},
+        )
 
     async def mark_sent(self, key: str, twilio_sid: str) -> None:
         """Record Twilio's id for a part that went out.
@@ -90,8 +108,11 @@ class InMemorySendLedger:
     async def claim(self, key: str) -> Claim:
         if key in self.records:
             return self.records[key]
-        self.records[key] = Claim("sending")
+        self.records[key] = Claim("sending", claimed_at=datetime.now(UTC))
         return Claim("new")
+
+    async def reclaim(self, key: str) -> None:
+        self.records[key] = Claim("sending", claimed_at=datetime.now(UTC))
 
     async def mark_sent(self, key: str, twilio_sid: str) -> None:
         self.records[key] = Claim("sent", twilio_sid)
