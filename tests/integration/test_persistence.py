@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -173,3 +177,24 @@ def test_llm_usage_of_v2_events_is_stored_and_v1_events_keep_the_defaults(
     assert (old.llm_model, old.llm_input_tokens, old.llm_output_tokens) == (None, 0, 0)
     assert (new.llm_model, new.llm_input_tokens, new.llm_output_tokens) == ("gpt-5-nano", 1800, 240)
     assert float(new.llm_cost_usd) == pytest.approx(0.000186)
+
+
+def test_concurrent_writers_of_one_session_always_leave_every_media_uri(
+    store: FeedbackStore,
+) -> None:
+    sessions = [uuid.uuid4().hex for _ in range(40)]
+    writes = [(store.save_completed, completed(s)) for s in sessions]
+    writes += [(store.save_media, stored(s, f"ME{s[:6]}{n}")) for s in sessions for n in range(3)]
+    random.Random(7).shuffle(writes)
+    barrier = threading.Barrier(8)
+
+    def write(chunk: list[tuple[Callable[[Any], None], Any]]) -> None:
+        barrier.wait()
+        for save, event in chunk:
+            save(event)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, [writes[i::8] for i in range(8)]))
+    for session in sessions:
+        (row,) = rows(store, session)
+        assert len(row.media_urls) == 3, session

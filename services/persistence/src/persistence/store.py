@@ -35,6 +35,7 @@ class FeedbackStore:
     def save_completed(self, event: FeedbackCompleted) -> None:
         """One row per session; media already stored for it fills `media_urls`."""
         with self._sessions.begin() as db:
+            _lock_session(db, event.session_id)
             values = {
                 "session_id": event.session_id,
                 "sender_id": event.sender_id,
@@ -50,6 +51,7 @@ class FeedbackStore:
     def save_media(self, event: MediaStored) -> None:
         """Remember the media; attach its URI when the feedback row exists (or later)."""
         with self._sessions.begin() as db:
+            _lock_session(db, event.session_id)
             values = {
                 "media_sid": event.media_sid,
                 "session_id": event.session_id,
@@ -90,6 +92,16 @@ class FeedbackStore:
                 .offset(query.offset)
             ).all()
         return list(rows), int(total or 0)
+
+
+def _lock_session(db: Session, session_id: str) -> None:
+    """One writer per session at a time (a transaction-scoped advisory lock), so a
+    feedback-completed and a media-stored written at the same moment each see the other's
+    committed row; without it, each could miss the other's uncommitted one and the row would
+    keep `media_urls = []`. SQLite has one writer at a time anyway."""
+    if db.get_bind().dialect.name == "postgresql":
+        key = sa.func.hashtextextended(session_id, 0)
+        db.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
 
 def _llm_usage(event: FeedbackCompleted) -> dict[str, Any]:
