@@ -4,7 +4,7 @@ RUN := uv run --no-sync
 PYTEST_ARGS ?=
 PACKAGES := feedback_contracts service_runtime standins ingress analyzer messenger media persistence
 
-.PHONY: help dev setup test lint typecheck schemas schemas-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs
+.PHONY: help dev setup test lint typecheck schemas schemas-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs eval-conversations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ bench-media: ## Benchmark the media copy against a plain boto3 copy (prints JSON
 
 bench-tokens: ## Prompt tokens per completed session against the whole-history baseline (prints JSON)
 	$(RUN) python benchmarks/tokens.py
+
+eval-conversations: ## The dialogue set against the model at OPENAI_BASE_URL / OPENAI_API_KEY (prints the pass rate)
+	FLASK_ENV=local $(RUN) python scripts/eval_conversations.py
 
 bench-outage-logs: ## Connection-error log lines through a broker restart, every line vs summarized (prints JSON)
 	$(RUN) python benchmarks/outage_logs.py

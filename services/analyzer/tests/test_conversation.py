@@ -104,7 +104,8 @@ async def test_duplicate_message_stores_one_chat_and_one_reply() -> None:
 
 async def test_unsafe_message_limits_then_reopens_after_the_window() -> None:
     deps = analyzer()
-    await converse(deps, ("SM1", "Hi", None), ("SM2", "I will bomb your shop", None))
+    abuse = "you are a useless stupid bot, this is garbage"
+    await converse(deps, ("SM1", "Hi", None), ("SM2", abuse, None))
     await converse(deps, ("SM3", "hello?", None))
     replies = [e.data.body for e in recorded(deps).of_type(ReplyRequested)]  # type: ignore[attr-defined]
     assert replies[-1] == LIMITED_REPLY

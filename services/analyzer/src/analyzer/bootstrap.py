@@ -78,6 +78,7 @@ def create_app(settings: AnalyzerSettings, *, bus: InProcessBus | None = None) -
                 inactivity=timedelta(minutes=settings.session_inactivity_minutes),
                 limit_window=timedelta(minutes=settings.limit_window_minutes),
                 history_token_budget=settings.history_token_budget,
+                irrelevant_limit=settings.irrelevant_limit,
             ),
             pricing=pricing(settings),
         )

@@ -134,6 +134,7 @@ def session_item(session: Session) -> dict[str, Any]:
             "last_outcome": _outcome_item(session.last_outcome),
             "input_tokens": session.usage.input_tokens,
             "output_tokens": session.usage.output_tokens,
+            "irrelevant_streak": session.irrelevant_streak,
         }
     )
 
@@ -159,6 +160,7 @@ def session_from(item: dict[str, Any]) -> Session:
         last_envelope_id=item.get("last_envelope_id"),
         last_outcome=_outcome(item.get("last_outcome")),
         usage=Usage(int(item.get("input_tokens", 0)), int(item.get("output_tokens", 0))),
+        irrelevant_streak=int(item.get("irrelevant_streak", 0)),
     )
 
 

@@ -30,7 +30,7 @@ def enforce(verdict: Verdict, conversation: Conversation) -> Verdict:
         return verdict.model_copy(
             update={
                 "is_feedback_session_complete": False,
-                "is_irrelevant": True,
+                "is_unsafe": True,  # an attack on the conversation: the limit window at once
                 "should_persist_reply": False,
                 "product_name": conversation.product_name,
                 "feedback": conversation.feedback,

@@ -43,6 +43,7 @@ class ConversationPolicy:
     inactivity: timedelta = timedelta(minutes=30)
     limit_window: timedelta = timedelta(minutes=10)
     history_token_budget: int = 1500
+    irrelevant_limit: int = 3
 
 
 @dataclass(frozen=True)
@@ -160,15 +161,20 @@ async def _take_turn(session: Session, chat: Chat, now: datetime, deps: Analyzer
     verdict = enforce(decision.verdict, conversation)
     usage = session.usage + decision.usage
     if verdict.is_unsafe or verdict.is_irrelevant:
-        limited = session.next(
-            status="limited",
-            limited_until=now + deps.policy.limit_window,
+        # Abuse opens the limit window at once; off-topic messages are steered back, and only
+        # `irrelevant_limit` of them in a row open it: one question must not mute a customer.
+        streak = session.irrelevant_streak + verdict.is_irrelevant
+        limit = verdict.is_unsafe or streak >= deps.policy.irrelevant_limit
+        after = session.next(
+            status="limited" if limit else "active",
+            limited_until=now + deps.policy.limit_window if limit else None,
             last_message_at=now,
             media=media,
             usage=usage,
+            irrelevant_streak=0 if limit else streak,
         )
         outcome = Outcome(reply_id, verdict.reply, session.session_id)
-        return TurnResult(limited, outcome, verdict.should_persist_reply)
+        return TurnResult(after, outcome, verdict.should_persist_reply)
     complete = bool(
         verdict.is_feedback_session_complete and verdict.product_name and verdict.feedback
     )
@@ -181,6 +187,7 @@ async def _take_turn(session: Session, chat: Chat, now: datetime, deps: Analyzer
         feedback=verdict.feedback,
         media=_chosen_media(media, verdict) if complete else media,
         usage=usage,
+        irrelevant_streak=0,
     )
     outcome = Outcome(reply_id, verdict.reply, session.session_id, feedback_completed=complete)
     return TurnResult(after, outcome, verdict.should_persist_reply)

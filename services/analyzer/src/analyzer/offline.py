@@ -1,14 +1,26 @@
-"""The offline analyzer: the same verdicts from a scripted flow, without any LLM."""
+"""The offline analyzer: the same verdicts from a scripted flow, without any LLM.
+
+Product, then feedback, then an optional photo, then a confirmation, in the customer's
+language. Greetings, thanks, small talk and bare emoji are answered and the question asked
+again; questions and requests off the topic are steered back (irrelevant); abuse is unsafe;
+"no, I meant ..." corrects the product; channel keywords (STOP, HELP) never become a product.
+"""
 
 from __future__ import annotations
 
-import re
-
+from analyzer.phrases import say
+from analyzer.understanding import (
+    Language,
+    correction,
+    is_opinion,
+    kind_of,
+    language_of,
+    product_mention,
+    starts_with,
+)
 from analyzer.verdict import Conversation, Decision, Verdict
 
-_YES = re.compile(r"^\s*(yes|y|yeah|yep|sure|ok|okay|correct|confirm|si|sí|ja)\b", re.I)
-_NO = re.compile(r"^\s*(no|n|nope|skip|none|nothing|not now)\b", re.I)
-_UNSAFE = re.compile(r"\b(kill|bomb|shoot|rape|terrorist|fuck\s*you)\b", re.I)
+POLITE = {"greeting": "greet", "small_talk": "small_talk", "thanks": "thanks", "emoji": None}
 
 
 def _verdict(conversation: Conversation, reply: str, **changes: object) -> Verdict:
@@ -27,8 +39,26 @@ def _verdict(conversation: Conversation, reply: str, **changes: object) -> Verdi
     return Verdict.model_validate(values)
 
 
+def _language(conversation: Conversation) -> Language:
+    said = [t.text for t in conversation.history if t.role == "customer"]
+    return language_of([*said[-4:], conversation.message.text])
+
+
+def _question(conversation: Conversation, language: Language) -> str:
+    """What the current step asks of the customer."""
+    product = conversation.product_name or ""
+    step = conversation.step
+    if step == "ask_feedback":
+        return say("ask_opinion", language, product=product)
+    if step == "ask_photo":
+        return say("photo_or_no", language)
+    if step == "confirm":
+        return say("confirm_again", language)
+    return say("ask_product", language)
+
+
 class OfflineVerdicts:
-    """Ask for the product, then the feedback, then an optional photo, then confirm."""
+    """The scripted flow behind the `VerdictSource` port."""
 
     async def decide(self, conversation: Conversation) -> Decision:
         """The next verdict of the scripted flow; it costs no tokens."""
@@ -36,70 +66,94 @@ class OfflineVerdicts:
 
     def verdict(self, conversation: Conversation) -> Verdict:
         """The next verdict of the scripted flow, from the state and the message alone."""
-        text = conversation.message.text.strip()
-        if _UNSAFE.search(text):
-            return _verdict(
-                conversation,
-                "Let's keep this respectful. I'm here to collect product feedback.",
-                is_unsafe=True,
-                should_persist_reply=False,
-            )
+        text, language = conversation.message.text.strip(), _language(conversation)
+        kind = kind_of(text) if text else "emoji"
+        has_media = bool(conversation.message.media_urls)
+        if kind == "abuse":
+            reply = say("respectful", language)
+            return _verdict(conversation, reply, is_unsafe=True, should_persist_reply=False)
+        if conversation.step == "confirm" and (kind == "yes" or text in ("👍", "👌", "✅")):
+            return self._confirmed(conversation, language)
+        if kind in POLITE and not has_media:
+            courtesy = POLITE[kind]
+            opening = f"{say(courtesy, language)} " if courtesy else ""
+            return _verdict(conversation, opening + _question(conversation, language))
+        if kind in ("question", "opt_out") and conversation.step != "ask_feedback":
+            reply = say("steer_back", language, question=_question(conversation, language))
+            return _verdict(conversation, reply, is_irrelevant=True, should_persist_reply=False)
+        return self._step(conversation, text, language)
+
+    def _step(self, conversation: Conversation, text: str, language: Language) -> Verdict:
         step = conversation.step
-        if step == "ask_product":
-            return self._product(conversation, text)
         if step == "ask_feedback":
-            return self._feedback(conversation, text)
+            return self._feedback(conversation, text, language)
         if step == "ask_photo":
-            return self._photo(conversation, text)
-        return self._confirm(conversation, text)
+            return self._photo(conversation, text, language)
+        if step == "confirm":
+            return self._confirm(conversation, text, language)
+        return self._product(conversation, text, language)
 
-    def _product(self, conversation: Conversation, text: str) -> Verdict:
-        if not conversation.history or len(text) < 2 or len(text) > 80:
-            return _verdict(conversation, "Hi! Which product would you like to give feedback on?")
-        return _verdict(
-            conversation,
-            f"Thanks! What do you think of {text}?",
-            product_name=text,
-            next_step="ask_feedback",
-        )
+    def _product(self, conversation: Conversation, text: str, language: Language) -> Verdict:
+        product = product_mention(text)
+        if product is None:
+            return _verdict(conversation, say("ask_product", language))
+        if conversation.feedback:  # a corrected product: the feedback still stands
+            return self._summary(
+                conversation.model_copy(update={"product_name": product}), language
+            )
+        reply = say("ask_feedback", language, product=product)
+        return _verdict(conversation, reply, product_name=product, next_step="ask_feedback")
 
-    def _feedback(self, conversation: Conversation, text: str) -> Verdict:
-        if not text:
-            return _verdict(conversation, "What do you think of it? A sentence or two is plenty.")
-        return _verdict(
-            conversation,
-            "Would you like to add a photo? Send it now, or reply 'no'.",
-            feedback=text,
-            next_step="ask_photo",
-        )
+    def _feedback(self, conversation: Conversation, text: str, language: Language) -> Verdict:
+        if (named := correction(text)) is not None:
+            return self._corrected(conversation, named, language)
+        if not is_opinion(text) or kind_of(text) == "opt_out":
+            reply = say("ask_opinion", language, product=conversation.product_name or "")
+            return _verdict(conversation, reply)
+        reply = say("ask_photo", language)
+        return _verdict(conversation, reply, feedback=text, next_step="ask_photo")
 
-    def _photo(self, conversation: Conversation, text: str) -> Verdict:
-        if not conversation.message.media_urls and not _NO.match(text):
-            return _verdict(conversation, "Send a photo now, or reply 'no' to skip it.")
+    def _photo(self, conversation: Conversation, text: str, language: Language) -> Verdict:
+        if not conversation.message.media_urls and not starts_with(text, "no"):
+            return _verdict(conversation, say("photo_or_no", language))
+        got = say("got_photo", language) if conversation.message.media_urls else ""
+        return self._summary(conversation, language, prefix=got)
+
+    def _summary(self, conversation: Conversation, language: Language, prefix: str = "") -> Verdict:
         summary = f"{conversation.product_name}: {conversation.feedback}"
-        got = "Got your photo. " if conversation.message.media_urls else ""
+        reply = prefix + say("confirm", language, summary=summary)
         return _verdict(
-            conversation,
-            f'{got}Shall I submit this feedback? "{summary}" Reply yes or no.',
-            next_step="confirm",
+            conversation, reply, product_name=conversation.product_name, next_step="confirm"
         )
 
-    def _confirm(self, conversation: Conversation, text: str) -> Verdict:
-        if _YES.match(text):
+    def _confirm(self, conversation: Conversation, text: str, language: Language) -> Verdict:
+        if (named := correction(text)) is not None:
+            return self._corrected(conversation, named, language)
+        if starts_with(text, "yes"):  # "yes please", "sim, pode enviar"
+            return self._confirmed(conversation, language)
+        if starts_with(text, "no"):
+            reply = say("start_over", language)
             return _verdict(
-                conversation,
-                "Thank you! Your feedback has been recorded.",
-                is_feedback_session_complete=True,
-                next_step="done",
+                conversation, reply, product_name=None, feedback=None, next_step="ask_product"
             )
-        if _NO.match(text):
-            return _verdict(
-                conversation,
-                "No problem, let's start over. Which product is it about?",
-                product_name=None,
-                feedback=None,
-                next_step="ask_product",
-            )
+        return _verdict(conversation, say("confirm_again", language))
+
+    def _confirmed(self, conversation: Conversation, language: Language) -> Verdict:
         return _verdict(
-            conversation, "Please reply yes to submit your feedback, or no to change it."
+            conversation,
+            say("recorded", language),
+            is_feedback_session_complete=True,
+            next_step="done",
         )
+
+    def _corrected(self, conversation: Conversation, named: str, language: Language) -> Verdict:
+        """ "No, I meant X": X is the product now; "the other one" asks which one."""
+        product = product_mention(named)
+        if product is None:
+            reply = say("which_product", language)
+            return _verdict(conversation, reply, product_name=None, next_step="ask_product")
+        corrected = conversation.model_copy(update={"product_name": product})
+        if conversation.feedback:
+            return self._summary(corrected, language)
+        reply = say("ask_feedback", language, product=product)
+        return _verdict(corrected, reply, product_name=product, next_step="ask_feedback")

@@ -60,6 +60,7 @@ class Session:
     last_envelope_id: str | None = None
     last_outcome: Outcome | None = None
     usage: Usage = field(default_factory=Usage)  # the LLM tokens of every turn so far
+    irrelevant_streak: int = 0  # off-topic messages in a row
 
     def is_open(self, *, now: datetime, inactivity: timedelta) -> bool:
         """Not completed and not expired by inactivity."""

@@ -24,6 +24,7 @@ class AnalyzerSettings(ServiceSettings):
     chats_table: str = "chats"
     session_inactivity_minutes: int = 30
     limit_window_minutes: int = 10
+    irrelevant_limit: int = 3  # off-topic messages in a row that open the limit window
     history_token_budget: int = 1500
     llm_failure_threshold: int = 3
     llm_cooldown_s: float = 60.0

@@ -1,0 +1,81 @@
+"""What the offline analyzer says, in English, Portuguese and Spanish."""
+
+from __future__ import annotations
+
+from analyzer.understanding import Language
+
+PHRASES: dict[str, dict[Language, str]] = {
+    "ask_product": {
+        "en": "Which product would you like to give feedback on?",
+        "pt": "Sobre qual produto você gostaria de dar sua opinião?",
+        "es": "¿Sobre qué producto te gustaría dar tu opinión?",
+    },
+    "greet": {"en": "Hi! 👋", "pt": "Olá! 👋", "es": "¡Hola! 👋"},
+    "small_talk": {
+        "en": "I'm well, thanks for asking!",
+        "pt": "Tudo bem, obrigado por perguntar!",
+        "es": "¡Muy bien, gracias por preguntar!",
+    },
+    "thanks": {"en": "You're welcome!", "pt": "De nada!", "es": "¡De nada!"},
+    "ask_feedback": {
+        "en": "Thanks! What do you think of {product}?",
+        "pt": "Obrigado! O que você achou de {product}?",
+        "es": "¡Gracias! ¿Qué te parece {product}?",
+    },
+    "ask_opinion": {
+        "en": "What do you think of {product}? A sentence or two is plenty.",
+        "pt": "O que você achou de {product}? Uma ou duas frases bastam.",
+        "es": "¿Qué te parece {product}? Con una o dos frases basta.",
+    },
+    "ask_photo": {
+        "en": "Would you like to add a photo? Send it now, or reply 'no'.",
+        "pt": "Quer adicionar uma foto? Envie agora ou responda 'não'.",
+        "es": "¿Quieres añadir una foto? Envíala ahora o responde 'no'.",
+    },
+    "photo_or_no": {
+        "en": "Send a photo now, or reply 'no' to skip it.",
+        "pt": "Envie uma foto agora ou responda 'não' para pular.",
+        "es": "Envía una foto ahora o responde 'no' para omitirla.",
+    },
+    "got_photo": {"en": "Got your photo. ", "pt": "Recebi sua foto. ", "es": "Recibí tu foto. "},
+    "confirm": {
+        "en": 'Shall I submit this feedback? "{summary}" Reply yes or no.',
+        "pt": 'Posso enviar esta opinião? "{summary}" Responda sim ou não.',
+        "es": '¿Envío esta opinión? "{summary}" Responde sí o no.',
+    },
+    "confirm_again": {
+        "en": "Please reply yes to submit your feedback, or no to change it.",
+        "pt": "Responda sim para enviar sua opinião, ou não para alterá-la.",
+        "es": "Responde sí para enviar tu opinión, o no para cambiarla.",
+    },
+    "which_product": {
+        "en": "Which product did you mean? Tell me its name.",
+        "pt": "Qual produto você quis dizer? Diga o nome dele.",
+        "es": "¿Qué producto querías decir? Dime su nombre.",
+    },
+    "start_over": {
+        "en": "No problem, let's start over. Which product is it about?",
+        "pt": "Sem problemas, vamos recomeçar. Sobre qual produto é?",
+        "es": "No hay problema, empecemos de nuevo. ¿Sobre qué producto es?",
+    },
+    "recorded": {
+        "en": "Thank you! Your feedback has been recorded.",
+        "pt": "Obrigado! Sua opinião foi registrada.",
+        "es": "¡Gracias! Tu opinión ha sido registrada.",
+    },
+    "steer_back": {
+        "en": "I can only help with feedback on a product you bought. {question}",
+        "pt": "Só posso ajudar com opiniões sobre um produto que você comprou. {question}",
+        "es": "Solo puedo ayudar con opiniones sobre un producto que compraste. {question}",
+    },
+    "respectful": {
+        "en": "Let's keep this respectful. I'm here to collect product feedback.",
+        "pt": "Vamos manter o respeito. Estou aqui para coletar opiniões sobre produtos.",
+        "es": "Mantengamos el respeto. Estoy aquí para recoger opiniones sobre productos.",
+    },
+}
+
+
+def say(key: str, language: Language, **values: str) -> str:
+    """A phrase in the customer's language, with its blanks filled in."""
+    return PHRASES[key][language].format(**values)

@@ -1,0 +1,268 @@
+"""What a customer's message is, offline: its language, its kind, a product it names.
+
+Language comes from py3langid, whose model ships in its wheel (no download), restricted to the
+languages the analyzer answers in. Abuse is a message that is toxic or profane *and* addressed
+to someone: alt-profanity-check's model (trained on toxic comments, shipped in its wheel) and
+glin-profanity's dictionaries for Portuguese and Spanish, so "this kettle is crap" stays
+feedback and "you are a useless stupid bot" does not.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any, Literal
+
+Language = Literal["en", "pt", "es"]
+Kind = Literal[
+    "abuse", "opt_out", "greeting", "thanks", "small_talk", "emoji", "question", "yes", "no", "text"
+]
+LANGUAGES: tuple[Language, ...] = ("en", "pt", "es")
+TOXIC = 0.8  # alt-profanity-check's probability from which a message is toxic
+
+# Twilio's opt-out, opt-in and help keywords, and their Portuguese and Spanish forms: the
+# channel's words, never a product or feedback.
+OPT_OUT = frozenset(
+    [
+        "stop",
+        "stopall",
+        "unsubscribe",
+        "cancel",
+        "end",
+        "quit",
+        "parar",
+        "pare",
+        "sair",
+        "cancelar",
+        "descadastrar",
+        "baja",
+        "alto",
+        "detener",
+    ]
+)
+CHANNEL_WORDS = OPT_OUT | frozenset(["start", "unstop", "yes", "help", "info", "ajuda", "ayuda"])
+
+_WORDS = {
+    "greeting": "hi hello hey hiya howdy yo there all everyone morning evening afternoon good "
+    "olá ola oi opa pessoal bom boa dia tarde noite hola buenas buenos días dias saludos",
+    "thanks": "thanks thank you thx ty cheers appreciated obrigado obrigada valeu brigado "
+    "agradeço gracias muchas mil",
+    "yes": "yes y yeah yep yup sure ok okay correct confirm right exactly sim claro isso pode "
+    "certo exato si sí vale correcto dale perfecto",
+    "no": "no n nope nah não nao nop skip none nothing negative pular nada ninguno ninguna",
+}
+_SMALL_TALK = re.compile(
+    r"^(how are (you|u)|how's it going|what's up|sup|tudo bem|tudo bom|como (vai|está|estas|"
+    r"estás)|qué tal|que tal|cómo estás|como estas)\b",
+    re.IGNORECASE,
+)
+_QUESTION_START = re.compile(
+    r"^(what|who|where|when|why|which|how|can you|could you|would you|will you|do you|are you|"
+    r"tell me|write|explain|give me|show me|o que|quem|onde|quando|por que|porque|qual|como|"
+    r"você pode|voce pode|pode me|me diga|escreva|qué|que|quién|dónde|cuándo|por qué|cuál|"
+    r"puedes|podrías|dime|escribe)\b",
+    re.IGNORECASE,
+)
+_LEAD_IN = re.compile(
+    r"^((ok|okay|well|so|um|hmm|sure|right|bem|então|pues|bueno)[,.!]?\s+)*"
+    r"((it'?s|it is|this is|that'?s|i'?m talking|i want to talk|i'd like to talk|feedback|"
+    r"é|e|sobre|é sobre|e sobre|quero falar|es|es sobre|quiero hablar)\s+)*"
+    r"((about|on|of|sobre|do|da|de|del)\s+)?"
+    r"((the|a|an|my|our|your|o|a|os|as|um|uma|meu|minha|el|la|los|las|un|una|mi)\s+)?",
+    re.IGNORECASE,
+)
+_CORRECTION = re.compile(
+    r"^(no|não|nao|nope)?[,.!\s]*(i meant|i mean|it was|it'?s actually|actually|"
+    r"eu quis dizer|quis dizer|na verdade|era|quise decir|en realidad)\s+",
+    re.IGNORECASE,
+)
+_SECOND_PERSON = re.compile(
+    r"\b(you|your|you're|u|ur|yourself|bot|você|voce|vc|tu|teu|seu|sua|usted|eres|te|tú)\b",
+    re.IGNORECASE,
+)
+_FRAGMENT_WORDS = frozenset(
+    [
+        "the",
+        "other",
+        "one",
+        "that",
+        "one",
+        "this",
+        "one",
+        "it",
+        "that",
+        "this",
+        "them",
+        "those",
+        "ones",
+        "one",
+        "outro",
+        "outra",
+        "esse",
+        "essa",
+        "aquele",
+        "aquela",
+        "otro",
+        "otra",
+        "ese",
+        "esa",
+        "aquel",
+    ]
+)
+
+
+_SUBJECTS = frozenset(
+    [
+        "i",
+        "i'm",
+        "i've",
+        "i'll",
+        "we",
+        "we're",
+        "you",
+        "he",
+        "she",
+        "they",
+        "eu",
+        "nós",
+        "nos",
+        "você",
+        "voce",
+        "ele",
+        "ela",
+        "eles",
+        "yo",
+        "nosotros",
+        "tú",
+        "usted",
+        "él",
+        "ellos",
+    ]
+)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^\w\s']", " ", text.lower()).strip()
+
+
+def _words(text: str) -> list[str]:
+    return _plain(text).split()
+
+
+def has_letters(text: str) -> bool:
+    """Whether the text has a letter or digit at all (bare emoji and punctuation do not)."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+@functools.cache
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+# Words that tell a language apart in messages too short for the model ("hola", "sim").
+_HINTS: dict[str, Language] = {
+    **dict.fromkeys(
+        ["olá", "oi", "obrigado", "obrigada", "valeu", "sim", "não", "nao", "bom", "boa", "tudo"],
+        "pt",
+    ),
+    **dict.fromkeys(["hola", "gracias", "sí", "buenos", "buenas", "vale"], "es"),
+}
+
+
+def language_of(texts: Iterable[str], default: Language = "en") -> Language:
+    """The language of the customer's recent messages; `default` while they say too little."""
+    joined = " ".join(t for t in texts if has_letters(t))
+    if len(_plain(joined).replace(" ", "")) < 12:
+        hinted = [_HINTS[word] for word in _words(joined) if word in _HINTS]
+        return hinted[-1] if hinted else default
+    label = str(_identifier().classify(joined)[0])
+    return next((language for language in LANGUAGES if language == label), default)
+
+
+@functools.cache
+def _profanity() -> tuple[Any, Any]:
+    from glin_profanity import Filter
+    from profanity_check import predict_prob
+
+    return Filter({"languages": ["english", "portuguese", "spanish"]}), predict_prob
+
+
+def is_abusive(text: str) -> bool:
+    """Toxic or profane, and addressed to someone (the bot, the staff, the reader)."""
+    if not _SECOND_PERSON.search(text):
+        return False
+    lexicon, model = _profanity()
+    return float(model([text])[0]) >= TOXIC or bool(lexicon.is_profane(text))
+
+
+def _only(text: str, kind: str) -> bool:
+    words = _words(text)
+    vocabulary = set(_WORDS[kind].split())
+    return bool(words) and all(word in vocabulary for word in words)
+
+
+def kind_of(text: str) -> Kind:
+    """What the message is, before what it says about a product."""
+    words = _words(text)
+    if not has_letters(text):
+        return "emoji"
+    if len(words) == 1 and words[0] in OPT_OUT:
+        return "opt_out"
+    if is_abusive(text):
+        return "abuse"
+    plain: tuple[Kind, ...] = ("yes", "no", "thanks", "greeting")
+    for kind in plain:
+        if _only(text, kind):
+            return kind
+    if _SMALL_TALK.match(_without_greeting(text)):
+        return "small_talk"
+    if text.rstrip().endswith("?") or _QUESTION_START.match(text.strip()):
+        return "question"
+    return "text"
+
+
+def _without_greeting(text: str) -> str:
+    words = _words(text)
+    greetings = set(_WORDS["greeting"].split())
+    while words and words[0] in greetings:
+        words.pop(0)
+    return " ".join(words)
+
+
+def starts_with(text: str, kind: Literal["yes", "no"]) -> bool:
+    """Whether the first word is a yes (or a no) in any of the languages."""
+    words = _words(text)
+    return bool(words) and words[0] in set(_WORDS[kind].split())
+
+
+def correction(text: str) -> str | None:
+    """What follows "no, I meant ...", if the message corrects something."""
+    match = _CORRECTION.match(text.strip())
+    return text.strip()[match.end() :] if match else None
+
+
+def product_mention(text: str) -> str | None:
+    """The product a message names: without a leading article or "it's about", and plausible
+    (letters, a few words, not a greeting, a channel keyword or a vague "the other one")."""
+    if not has_letters(text) or kind_of(text) != "text":
+        return None
+    name = _LEAD_IN.sub("", text.strip()).strip(" .,!;:\"'")
+    words = _words(name)
+    if not words or len(name) < 2 or len(name) > 80 or len(words) > 8:
+        return None
+    if all(word in _FRAGMENT_WORDS for word in words) or words[0] in CHANNEL_WORDS:
+        return None
+    if words[0] in _SUBJECTS:  # "I will ...", "we bought ...": a sentence, not a name
+        return None
+    return name
+
+
+def is_opinion(text: str) -> bool:
+    """Something said about the product: a few words that are not a greeting, a yes or a no."""
+    return kind_of(text) == "text" and len(_words(text)) >= 2
