@@ -1,15 +1,19 @@
 // Drives the WhatsApp emulator page in Chromium: a whole conversation with a photo, until the
 // stored Feedback row shows its media. Usage: node emulator_flow.mjs URL CUSTOMER PHOTO SCREENSHOT
+// [WIDTH]. At a phone's width (under 720 px) it also checks that the panels stack, that the page
+// has a favicon and that emoji are drawn in colour (an emoji font, not a text font's boxes).
 import { chromium } from "playwright-core";
 
-const [url, customer, photo, screenshot] = process.argv.slice(2);
+const [url, customer, photo, screenshot, width = "1280"] = process.argv.slice(2);
+const phone = Number(width) < 720;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  const viewport = phone ? { width: Number(width), height: 844 } : { width: 1280, height: 820 };
+  const page = await browser.newPage({ viewport, deviceScaleFactor: phone ? 2 : 1 });
   await page.goto(url);
   await page.fill("#customer", customer);
 
@@ -37,8 +41,39 @@ try {
   const status = await page.textContent('[data-field="status"]');
   if (status.trim() !== "completed") throw new Error(`session status is ${status}`);
   const bubbles = await page.$$eval(".bubble.bot", (nodes) => nodes.map((n) => n.textContent));
+  const checks = phone ? await phoneChecks(page, url) : {};  // with the whole conversation shown
   await page.screenshot({ path: screenshot, fullPage: true });
-  console.log(JSON.stringify({ row, status, replies: bubbles }));
+  console.log(JSON.stringify({ row, status, replies: bubbles, ...checks }));
 } finally {
   await browser.close();
+}
+
+async function phoneChecks(page, url) {
+  const favicon = await page.request.get(new URL("/favicon.ico", url).href);
+  const layout = await page.evaluate(() => {
+    const phoneBox = document.querySelector(".phone").getBoundingClientRect();
+    const panel = document.querySelector("section").getBoundingClientRect();
+    const overflow = document.documentElement.scrollWidth > innerWidth;
+    return { stacked: panel.top >= phoneBox.bottom - 1, overflow };
+  });
+  const colourEmoji = await page.evaluate(() => {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 40;
+    const context = canvas.getContext("2d");
+    context.font = getComputedStyle(document.body).fontFamily.replace(/^/, "32px ");
+    context.fillText("👋", 0, 32);
+    const pixels = context.getImageData(0, 0, 40, 40).data;
+    for (let i = 0; i < pixels.length; i += 4) {
+      const [r, g, b, a] = [pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]];
+      if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 60) return true;
+    }
+    return false;
+  });
+  return {
+    favicon: favicon.status(),
+    faviconType: favicon.headers()["content-type"],
+    stacked: layout.stacked,
+    horizontalOverflow: layout.overflow,
+    colourEmoji,
+  };
 }

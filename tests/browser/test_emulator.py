@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -51,6 +52,25 @@ def photo(path: Path) -> Path:
     return path
 
 
+def run_flow(
+    node: str, env: dict[str, str], emulator: int, picture: Path, shot: Path, width: int
+) -> dict[str, Any]:
+    """One conversation through the page at this viewport width; what the page showed."""
+    customer = f"whatsapp:+1666{uuid.uuid4().int % 10**7:07d}"
+    url = f"http://127.0.0.1:{emulator}/"
+    flow = subprocess.run(
+        [node, str(HERE / "emulator_flow.mjs"), url, customer, str(picture), str(shot), str(width)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert flow.returncode == 0, flow.stderr
+    result: dict[str, Any] = json.loads(flow.stdout.strip().splitlines()[-1])
+    return result
+
+
 def test_conversation_with_a_photo_on_the_emulator_page(tmp_path: Path) -> None:
     chromium, node = tools()
     emulator, base = free_port(), free_block(5)
@@ -78,27 +98,15 @@ def test_conversation_with_a_photo_on_the_emulator_page(tmp_path: Path) -> None:
             process=dev,
             log=log,
         )
-        customer = f"whatsapp:+1666{uuid.uuid4().int % 10**7:07d}"
-        flow = subprocess.run(
-            [
-                node,
-                str(HERE / "emulator_flow.mjs"),
-                f"http://127.0.0.1:{emulator}/",
-                customer,
-                str(photo(tmp_path / "kettle.jpg")),
-                str(tmp_path / "emulator.png"),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
-        )
-        assert flow.returncode == 0, flow.stderr + log.read_text()[-3000:]
-        result = json.loads(flow.stdout.strip().splitlines()[-1])
-        assert result["status"].strip() == "completed"
-        assert result["replies"][-1].startswith("Thank you")
-        assert (tmp_path / "emulator.png").stat().st_size > 10_000
+        for width in (1280, 390):  # a desktop, then a phone (an iPhone's 390 px)
+            shot = tmp_path / f"emulator-{width}.png"
+            result = run_flow(node, env, emulator, photo(tmp_path / "kettle.jpg"), shot, width)
+            assert result["status"].strip() == "completed", log.read_text()[-3000:]
+            assert result["replies"][-1].startswith("Thank you")
+            assert shot.stat().st_size > 10_000
+        assert result["favicon"] == 200 and "svg" in result["faviconType"]
+        assert result["stacked"] and not result["horizontalOverflow"]
+        assert result["colourEmoji"], "emoji drawn without a colour emoji font"
     finally:
         dev.send_signal(signal.SIGINT)  # Ctrl-C
         code = dev.wait(timeout=30)

@@ -22,6 +22,12 @@ from standins.twilio_api import TwilioState, create_app
 from standins.twilio_webhooks import inbound_params, post_signed_async
 
 PAGE = resources.files("standins").joinpath("emulator.html").read_text()
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+    '<circle cx="32" cy="30" r="26" fill="#25d366"/><path d="M14 58l6-14 10 6z" fill="#25d366"/>'
+    '<path d="M22 22h20M22 31h20M22 40h12" stroke="#fff" stroke-width="5" stroke-linecap="round"/>'
+    "</svg>"
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,11 @@ def create_emulator(state: TwilioState, config: EmulatorConfig) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     async def page() -> str:
         return PAGE
+
+    @app.get("/favicon.svg")
+    @app.get("/favicon.ico")
+    async def favicon() -> Response:
+        return Response(FAVICON, media_type="image/svg+xml")
 
     @app.post("/emulator/send")
     async def send(
