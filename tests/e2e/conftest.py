@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -17,6 +19,7 @@ from standins.otlp import create_app as otlp_app
 from standins.serving import RunningServer, serve_in_thread
 from standins.twilio_api import TwilioState
 from standins.twilio_api import create_app as twilio_app
+from standins.twilio_webhooks import inbound_params, post_signed
 
 
 @dataclass
@@ -80,3 +83,36 @@ def _fresh_database(postgres_url: str) -> str:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+class Customer:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.number = f"whatsapp:+1555{uuid.uuid4().int % 10**7:07d}"
+        self.client = httpx.Client(timeout=20)
+
+    def says(self, body: str, media: list[tuple[str, str]] = ()) -> dict[str, str]:  # type: ignore[assignment]
+        config = self.world.system.config
+        params = inbound_params(
+            account_sid=config.account_sid,
+            sender=self.number,
+            to=config.business_number,
+            body=body,
+            media=list(media),
+        )
+        self.send(params)
+        return params
+
+    def send(self, params: dict[str, str]) -> None:
+        url = f"{self.world.system.urls['ingress']}/twilio/messages"
+        response = post_signed(self.client, url, params, self.world.system.config.auth_token)
+        assert response.status_code == 200, response.text
+
+    def replies(self) -> list[str]:
+        return [message.body for message in self.world.twilio.sent_to(self.number)]
+
+    def waits_for_reply(self, count: int) -> None:
+        deadline = time.monotonic() + 60
+        while len(self.replies()) < count:
+            assert time.monotonic() < deadline, f"replies so far: {self.replies()}"
+            time.sleep(0.1)

@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 import sqlalchemy as sa
 from PIL import Image
@@ -16,9 +15,8 @@ from PIL import Image
 from media.metadata import strip_metadata
 from standins.openai_api import verdict
 from standins.tokens import count_prompt
-from standins.twilio_webhooks import inbound_params, post_signed
 
-from .conftest import World
+from .conftest import Customer, World
 
 pytestmark = pytest.mark.e2e
 SERVICES = {"ingress", "analyzer", "messenger", "media", "persistence"}
@@ -30,39 +28,6 @@ def photo_with_gps() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (80, 60), "orange").save(out, "JPEG", exif=exif)
     return out.getvalue()
-
-
-class Customer:
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.number = f"whatsapp:+1555{uuid.uuid4().int % 10**7:07d}"
-        self.client = httpx.Client(timeout=20)
-
-    def says(self, body: str, media: list[tuple[str, str]] = ()) -> dict[str, str]:  # type: ignore[assignment]
-        config = self.world.system.config
-        params = inbound_params(
-            account_sid=config.account_sid,
-            sender=self.number,
-            to=config.business_number,
-            body=body,
-            media=list(media),
-        )
-        self.send(params)
-        return params
-
-    def send(self, params: dict[str, str]) -> None:
-        url = f"{self.world.system.urls['ingress']}/twilio/messages"
-        response = post_signed(self.client, url, params, self.world.system.config.auth_token)
-        assert response.status_code == 200, response.text
-
-    def replies(self) -> list[str]:
-        return [message.body for message in self.world.twilio.sent_to(self.number)]
-
-    def waits_for_reply(self, count: int) -> None:
-        deadline = time.monotonic() + 60
-        while len(self.replies()) < count:
-            assert time.monotonic() < deadline, f"replies so far: {self.replies()}"
-            time.sleep(0.1)
 
 
 def feedback_rows(database_url: str, sender: str) -> list[Any]:

@@ -14,6 +14,7 @@ from messenger.ratelimit import SendRateLimiter
 from messenger.sending import RecordingSender, SendError
 from messenger.settings import whatsapp_address
 from messenger.splitting import split_body
+from service_runtime.consent import Consent, InMemoryConsentStore
 from service_runtime.failures import TransientError, is_transient
 from service_runtime.publishing import RecordingPublisher
 
@@ -145,3 +146,23 @@ async def test_exhausted_retries_release_the_claim_and_wait_twilio_out() -> None
         await handle_reply_requested(request(), deps=deps)
     assert ledger.records == {}
     assert is_transient(raised.value) and isinstance(raised.value.__cause__, SendError)
+
+
+async def test_an_opted_out_customer_gets_nothing_but_the_notice_owed() -> None:
+    consent = InMemoryConsentStore()
+    await consent.set(CUSTOMER, Consent(True, "keyword", notice_reply_id="SM9:reply"))
+    deps = replace(messenger(sender := RecordingSender()), consent=consent)
+    await handle_reply_requested(request("Anything else?"), deps=deps)
+    await handle_reply_requested(request("You won't get more messages.", "SM9:reply"), deps=deps)
+    assert [body for _, _, body, _ in sender.sent] == ["You won't get more messages."]
+    (failed,) = published(deps).of_type(ReplyFailed)
+    assert failed.data.error_code == "opted_out"  # type: ignore[attr-defined]
+
+
+async def test_twilios_21610_marks_the_customer_opted_out() -> None:
+    consent = InMemoryConsentStore()
+    refused = SendError(400, 21610, "Attempt to send to unsubscribed recipient")
+    deps = replace(messenger(RecordingSender(failures=[refused])), consent=consent)
+    await handle_reply_requested(request(), deps=deps)
+    assert (await consent.get(CUSTOMER)).opted_out
+    assert (await consent.get(CUSTOMER)).source == "twilio-21610"

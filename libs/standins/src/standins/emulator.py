@@ -42,6 +42,7 @@ class EmulatorConfig:
     aws_endpoint_url: str | None
     aws_region: str
     sessions_table: str
+    opt_outs_table: str = "opt_outs"
 
 
 def create_emulator(state: TwilioState, config: EmulatorConfig) -> FastAPI:
@@ -51,6 +52,9 @@ def create_emulator(state: TwilioState, config: EmulatorConfig) -> FastAPI:
     region, endpoint = config.aws_region, config.aws_endpoint_url
     sessions = boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint).Table(
         config.sessions_table
+    )
+    opt_outs = boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint).Table(
+        config.opt_outs_table
     )
     s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint)
 
@@ -109,7 +113,9 @@ def create_emulator(state: TwilioState, config: EmulatorConfig) -> FastAPI:
 
     @app.get("/emulator/session")
     async def session(customer: str) -> dict[str, Any]:
-        """The customer's newest session as the analyzer stored it."""
+        """The customer's newest session as the analyzer stored it, and whether they opted out."""
+        consent = opt_outs.get_item(Key={"sender_id": customer}).get("Item") or {}
+        opted_out = {"opted_out": bool(consent.get("opted_out"))}
         found = sessions.query(
             KeyConditionExpression=Key("sender_id").eq(customer),
             ScanIndexForward=False,
@@ -117,7 +123,7 @@ def create_emulator(state: TwilioState, config: EmulatorConfig) -> FastAPI:
             ConsistentRead=True,
         )
         if not found.get("Items"):
-            return {}
+            return opted_out
         item: dict[str, Any] = dict(found["Items"][0])
         outcome: dict[str, Any] = item.get("last_outcome") or {}
         return {
@@ -129,6 +135,7 @@ def create_emulator(state: TwilioState, config: EmulatorConfig) -> FastAPI:
             "media": len(item.get("media", [])),
             "last_reply": outcome.get("reply"),
             "feedback_completed": bool(outcome.get("feedback_completed")),
+            **opted_out,
         }
 
     @app.get("/emulator/feedback")

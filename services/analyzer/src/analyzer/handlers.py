@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from analyzer.channel import handled_by_channel
 from analyzer.guard import enforce
 from analyzer.llm import VerdictSource
 from analyzer.prompt import bounded_history
@@ -28,6 +29,7 @@ from feedback_contracts import (
     MediaReference,
     ReplyRequested,
 )
+from service_runtime.consent import ConsentStore, InMemoryConsentStore
 from service_runtime.consuming import PermanentError
 from service_runtime.publishing import Publisher
 
@@ -77,6 +79,7 @@ class Analyzer:
     publisher: Publisher
     policy: ConversationPolicy = ConversationPolicy()
     pricing: LlmPricing = LlmPricing()
+    consent: ConsentStore = field(default_factory=InMemoryConsentStore)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -94,6 +97,8 @@ async def handle_inbound(envelope: Envelope, *, deps: Analyzer) -> None:
     message = envelope.data
     if not isinstance(message, InboundMessage):
         raise PermanentError(f"unexpected event {envelope.type} on the inbound topic")
+    if await handled_by_channel(envelope, message, consent=deps.consent, publisher=deps.publisher):
+        return
     latest = await deps.store.latest_session(message.sender_id)
     if latest is not None and message.message_sid in latest.recent_sids:
         await _seen_before(envelope, latest, deps)

@@ -78,7 +78,7 @@ class OfflineVerdicts:
             courtesy = POLITE[kind]
             opening = f"{say(courtesy, language)} " if courtesy else ""
             return _verdict(conversation, opening + _question(conversation, language))
-        if kind in ("question", "opt_out") and conversation.step != "ask_feedback":
+        if kind in ("question", "keyword") and conversation.step != "ask_feedback":
             reply = say("steer_back", language, question=_question(conversation, language))
             return _verdict(conversation, reply, is_irrelevant=True, should_persist_reply=False)
         return self._step(conversation, text, language)
@@ -107,7 +107,7 @@ class OfflineVerdicts:
     def _feedback(self, conversation: Conversation, text: str, language: Language) -> Verdict:
         if (named := correction(text)) is not None:
             return self._corrected(conversation, named, language)
-        if not is_opinion(text) or kind_of(text) == "opt_out":
+        if not is_opinion(text):
             reply = say("ask_opinion", language, product=conversation.product_name or "")
             return _verdict(conversation, reply)
         reply = say("ask_photo", language)

@@ -68,6 +68,24 @@ PHRASES: dict[str, dict[Language, str]] = {
         "pt": "Só posso ajudar com opiniões sobre um produto que você comprou. {question}",
         "es": "Solo puedo ayudar con opiniones sobre un producto que compraste. {question}",
     },
+    "opted_out": {
+        "en": "You won't get any more messages from us. Reply START to get them again.",
+        "pt": "Você não receberá mais mensagens nossas. Responda START para voltar a recebê-las.",
+        "es": "No recibirás más mensajes nuestros. Responde START para volver a recibirlos.",
+    },
+    "opted_in": {
+        "en": "Welcome back! Which product would you like to give feedback on?",
+        "pt": "Bem-vindo de volta! Sobre qual produto você gostaria de dar sua opinião?",
+        "es": "¡Bienvenido de nuevo! ¿Sobre qué producto te gustaría dar tu opinión?",
+    },
+    "help": {
+        "en": "This number collects feedback on products you bought. Tell me the product and "
+        "what you think of it. Reply STOP to stop messages, START to get them again.",
+        "pt": "Este número coleta opiniões sobre produtos que você comprou. Diga o produto e o "
+        "que achou dele. Responda PARAR para não receber mais mensagens, START para voltar.",
+        "es": "Este número recoge opiniones sobre productos que compraste. Dime el producto y "
+        "qué te parece. Responde BAJA para no recibir más mensajes, START para volver.",
+    },
     "respectful": {
         "en": "Let's keep this respectful. I'm here to collect product feedback.",
         "pt": "Vamos manter o respeito. Estou aqui para coletar opiniões sobre produtos.",

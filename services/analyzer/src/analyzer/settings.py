@@ -22,6 +22,7 @@ class AnalyzerSettings(ServiceSettings):
     openai_max_retries: int = 1
     sessions_table: str = "sessions"
     chats_table: str = "chats"
+    opt_outs_table: str = "opt_outs"
     session_inactivity_minutes: int = 30
     limit_window_minutes: int = 10
     irrelevant_limit: int = 3  # off-topic messages in a row that open the limit window

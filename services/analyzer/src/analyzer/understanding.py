@@ -15,35 +15,17 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any, Literal
 
+from service_runtime.consent import HELP, OPT_IN, OPT_OUT
+
 Language = Literal["en", "pt", "es"]
 Kind = Literal[
-    "abuse", "opt_out", "greeting", "thanks", "small_talk", "emoji", "question", "yes", "no", "text"
+    "abuse", "keyword", "greeting", "thanks", "small_talk", "emoji", "question", "yes", "no", "text"
 ]
 LANGUAGES: tuple[Language, ...] = ("en", "pt", "es")
 TOXIC = 0.8  # alt-profanity-check's probability from which a message is toxic
 
-# Twilio's opt-out, opt-in and help keywords, and their Portuguese and Spanish forms: the
-# channel's words, never a product or feedback.
-OPT_OUT = frozenset(
-    [
-        "stop",
-        "stopall",
-        "unsubscribe",
-        "cancel",
-        "end",
-        "quit",
-        "parar",
-        "pare",
-        "sair",
-        "cancelar",
-        "descadastrar",
-        "baja",
-        "alto",
-        "detener",
-    ]
-)
-CHANNEL_WORDS = OPT_OUT | frozenset(["start", "unstop", "yes", "help", "info", "ajuda", "ayuda"])
-
+# The channel's keywords (STOP, START, HELP...) are never a product or feedback.
+CHANNEL_WORDS = OPT_OUT | OPT_IN | HELP
 _WORDS = {
     "greeting": "hi hello hey hiya howdy yo there all everyone morning evening afternoon good "
     "olá ola oi opa pessoal bom boa dia tarde noite hola buenas buenos días dias saludos",
@@ -212,8 +194,8 @@ def kind_of(text: str) -> Kind:
     words = _words(text)
     if not has_letters(text):
         return "emoji"
-    if len(words) == 1 and words[0] in OPT_OUT:
-        return "opt_out"
+    if len(words) == 1 and words[0] in CHANNEL_WORDS:
+        return "keyword"
     if is_abusive(text):
         return "abuse"
     plain: tuple[Kind, ...] = ("yes", "no", "thanks", "greeting")

@@ -15,6 +15,7 @@ from messenger.ratelimit import SendRateLimiter
 from messenger.sending import TwilioMessageSender
 from messenger.settings import MessengerSettings
 from service_runtime.app import Wiring, service_app
+from service_runtime.consent import DynamoConsentStore
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
@@ -38,6 +39,7 @@ def create_app(settings: MessengerSettings, *, bus: InProcessBus | None = None) 
         deps = Messenger(
             sender=sender,
             ledger=DynamoSendLedger(dynamodb.Table(settings.outbound_table)),
+            consent=DynamoConsentStore(dynamodb.Table(settings.opt_outs_table)),
             publisher=publisher,
             limiter=SendRateLimiter(settings.send_rate_per_second),
             policy=SendPolicy(

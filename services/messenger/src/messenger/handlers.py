@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from feedback_contracts import Envelope, ReplyFailed, ReplyRequested, ReplySent
@@ -12,12 +12,14 @@ from messenger.ledger import Claim, SendLedger
 from messenger.ratelimit import SendRateLimiter
 from messenger.sending import MessageSender, SendError
 from messenger.splitting import split_body
+from service_runtime.consent import Consent, ConsentStore, InMemoryConsentStore
 from service_runtime.consuming import PermanentError
 from service_runtime.failures import TransientError
 from service_runtime.publishing import Publisher
 
 log = logging.getLogger(__name__)
 SOURCE = "feedback-intelligence/messenger"
+OPTED_OUT = 21610  # Twilio: the recipient has opted out (replied STOP)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Messenger:
     publisher: Publisher
     limiter: SendRateLimiter
     policy: SendPolicy
+    consent: ConsentStore = field(default_factory=InMemoryConsentStore)
 
 
 async def handle_reply_requested(envelope: Envelope, *, deps: Messenger) -> None:
@@ -50,6 +53,9 @@ async def handle_reply_requested(envelope: Envelope, *, deps: Messenger) -> None
     request = envelope.data
     if not isinstance(request, ReplyRequested):
         raise PermanentError(f"unexpected event {envelope.type} on the reply topic")
+    if not (await deps.consent.get(request.recipient)).allows(request.reply_id):
+        await _failed(envelope, request, deps, "opted_out", "the customer opted out")
+        return
     sids: list[str] = []
     for index, part in enumerate(split_body(request.body)):
         key = f"{request.reply_id}#{index}"
@@ -126,6 +132,8 @@ async def _settle_failure(
     await deps.ledger.release(key)
     if error.retryable:  # Twilio is away or throttling: the consumer loop waits it out
         raise TransientError(f"Twilio answered {error.status} ({error.code})") from error
+    if error.code == OPTED_OUT:  # Twilio knows the customer opted out: so do we, from now on
+        await deps.consent.set(request.recipient, Consent(True, "twilio-21610"))
     code = str(error.code if error.code is not None else error.status)
     await _failed(envelope, request, deps, code, error.message)
 

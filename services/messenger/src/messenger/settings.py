@@ -32,6 +32,7 @@ class MessengerSettings(ServiceSettings):
     max_send_attempts: int = 4
     send_backoff_s: float = 0.5
     outbound_table: str = "outbound_messages"
+    opt_outs_table: str = "opt_outs"
 
     @field_validator("twilio_whatsapp_from")
     @classmethod

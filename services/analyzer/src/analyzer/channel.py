@@ -1,0 +1,57 @@
+"""The channel's rules, before any analysis: opt-out, opt-in and HELP, and silence after STOP.
+
+An opt-out is recorded before it is confirmed, and confirmed once: the confirmation is the
+notice the messenger still lets through. A redelivered STOP publishes that same confirmation
+again (the messenger sends one); a STOP from an opted-out customer gets nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from analyzer.phrases import say
+from analyzer.understanding import Language
+from feedback_contracts import Envelope, InboundMessage, ReplyRequested
+from service_runtime.consent import Consent, ConsentStore, keyword_of
+from service_runtime.publishing import Publisher
+
+SOURCE = "feedback-intelligence/analyzer"
+_LANGUAGE: dict[str, Language] = {
+    **dict.fromkeys(["parar", "pare", "sair", "descadastrar", "ajuda"], "pt"),
+    **dict.fromkeys(["baja", "alto", "detener", "ayuda"], "es"),
+}
+
+
+async def handled_by_channel(
+    envelope: Envelope, message: InboundMessage, *, consent: ConsentStore, publisher: Publisher
+) -> bool:
+    """True when the message was a keyword, or came from an opted-out customer."""
+    current = await consent.get(message.sender_id)
+    keyword = keyword_of(message.body, opted_out=current.opted_out)
+    reply_id = f"{message.message_sid}:reply"
+    language = _LANGUAGE.get(message.body.strip().strip(".!").lower(), "en")
+    if keyword == "opt_out":
+        if current.opted_out and current.notice_reply_id != reply_id:
+            return True  # confirmed once already
+        await consent.set(message.sender_id, Consent(True, "keyword", reply_id))
+        await _reply(envelope, message, reply_id, say("opted_out", language), publisher)
+        return True
+    if keyword == "opt_in" and current.opted_out:
+        await consent.set(message.sender_id, Consent(False, "keyword"))
+        await _reply(envelope, message, reply_id, say("opted_in", language), publisher)
+        return True
+    if keyword == "help":
+        if current.opted_out:  # HELP is answered even then: its answer is the notice
+            await consent.set(message.sender_id, replace(current, notice_reply_id=reply_id))
+        await _reply(envelope, message, reply_id, say("help", language), publisher)
+        return True
+    return current.opted_out
+
+
+async def _reply(
+    envelope: Envelope, message: InboundMessage, reply_id: str, body: str, publisher: Publisher
+) -> None:
+    request = ReplyRequested(
+        reply_id=reply_id, session_id="channel", recipient=message.sender_id, body=body
+    )
+    await publisher.publish(envelope.follow(request, source=SOURCE))

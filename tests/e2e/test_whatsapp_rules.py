@@ -1,0 +1,83 @@
+"""WhatsApp's rules through the running system: STOP, START, HELP and Twilio's 21610."""
+
+from __future__ import annotations
+
+import time
+
+import boto3
+import pytest
+
+from standins.openai_api import acknowledging_responder
+from standins.twilio_api import ScriptedFailure
+
+from .conftest import Customer, World
+
+pytestmark = pytest.mark.e2e
+
+
+def quiet_for(customer: Customer, count: int, seconds: float = 3.0) -> None:
+    """The customer still has exactly `count` replies after `seconds`."""
+    time.sleep(seconds)
+    assert len(customer.replies()) == count, customer.replies()
+
+
+def opted_out(world: World, number: str) -> bool:
+    dynamodb = boto3.resource(
+        "dynamodb", region_name="us-east-1", endpoint_url=world.system.config.aws_endpoint
+    )
+    item = dynamodb.Table("opt_outs").get_item(Key={"sender_id": number}).get("Item") or {}
+    return bool(item.get("opted_out"))
+
+
+def test_stop_is_confirmed_once_then_silence_even_after_a_restart(world: World) -> None:
+    world.llm.default = acknowledging_responder
+    customer = Customer(world)
+    customer.says("hello")
+    customer.waits_for_reply(1)
+    customer.says("STOP")
+    customer.waits_for_reply(2)
+    assert "START" in customer.replies()[-1] and opted_out(world, customer.number)
+    asked = len(world.llm.requests)
+    customer.says("are you there?")
+    customer.says("STOP")  # confirmed once already
+    quiet_for(customer, 2)
+    for service in ("analyzer", "messenger"):
+        world.system.kill(service)
+        world.system.start(service)
+    for service in ("analyzer", "messenger"):
+        world.system.wait_ready(service)
+    customer.says("hello again")
+    quiet_for(customer, 2)
+    assert len(world.llm.requests) == asked  # no LLM call for an opted-out customer
+    customer.says("START")
+    customer.waits_for_reply(3)
+    assert customer.replies()[-1].startswith("Welcome back")
+    customer.says("The Acme kettle")
+    customer.waits_for_reply(4)
+    assert customer.replies()[-1] == "Noted: The Acme kettle"  # the conversation resumes
+
+
+def test_help_is_answered_even_after_stop(world: World) -> None:
+    customer = Customer(world)
+    customer.says("STOP")
+    customer.waits_for_reply(1)
+    customer.says("HELP")
+    customer.waits_for_reply(2)
+    assert "STOP" in customer.replies()[-1] and "START" in customer.replies()[-1]
+
+
+def test_twilio_21610_marks_the_customer_opted_out(world: World) -> None:
+    world.llm.default = acknowledging_responder
+    customer = Customer(world)
+    world.twilio.fail_next(
+        ScriptedFailure(400, 21610, "Attempt to send to unsubscribed recipient", to=customer.number)
+    )
+    customer.says("hi")
+    deadline = time.monotonic() + 30
+    while not opted_out(world, customer.number):
+        assert time.monotonic() < deadline, "21610 did not opt the customer out"
+        time.sleep(0.2)
+    asked = len(world.llm.requests)
+    customer.says("hello?")
+    quiet_for(customer, 0)
+    assert len(world.llm.requests) == asked
