@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 
-from feedback_contracts import Envelope, ReplyFailed, ReplyRequested, ReplySent, topics
+from feedback_contracts import (
+    Envelope,
+    ReplyFailed,
+    ReplyRequested,
+    ReplyRequestedV2,
+    ReplySent,
+    topics,
+)
 from harness.topics import read_until, wait_for, with_correlation
 from messenger.bootstrap import create_app
 from messenger.provision import provision
@@ -124,3 +132,53 @@ async def test_redelivered_request_is_sent_once(
     await read_until(kafka_bootstrap, topics.REPLY_OUTCOMES, two_outcomes)
     await wait_for(lambda: len(state.sent_to(recipient)) >= 1)
     assert len(state.sent_to(recipient)) == 1
+
+
+@pytest.mark.usefixtures("messenger")
+async def test_a_reply_outside_the_24_hour_window_is_not_attempted(
+    publisher: KafkaPublisher, twilio: tuple[TwilioState, RunningServer], kafka_bootstrap: str
+) -> None:
+    state = twilio[0]
+    recipient = f"whatsapp:+1555{uuid.uuid4().int % 10**7:07d}"
+    sid = "SM" + uuid.uuid4().hex
+    late = ReplyRequestedV2(
+        reply_id=f"{sid}:reply",
+        session_id="s",
+        recipient=recipient,
+        body="Thanks for writing yesterday!",
+        customer_message_at=datetime.now(UTC) - timedelta(hours=25),
+    )
+    await publisher.publish(Envelope.wrap(late, source="test", correlation_id=sid))
+    result = await outcome(kafka_bootstrap, sid)
+    assert isinstance(result.data, ReplyFailed)
+    assert (result.data.error_code, result.data.permanent) == ("window_closed", True)
+    assert state.attempts_to[recipient] == 0
+
+
+@pytest.mark.usefixtures("messenger")
+async def test_63016_closes_the_window_until_the_customer_writes_again(
+    publisher: KafkaPublisher, twilio: tuple[TwilioState, RunningServer], kafka_bootstrap: str
+) -> None:
+    state = twilio[0]
+    recipient = f"whatsapp:+1555{uuid.uuid4().int % 10**7:07d}"
+    written = datetime.now(UTC) - timedelta(hours=1)
+
+    async def send(body: str, customer_message_at: datetime) -> ReplyFailed | ReplySent:
+        sid = "SM" + uuid.uuid4().hex
+        request = ReplyRequestedV2(
+            reply_id=f"{sid}:reply",
+            session_id="s",
+            recipient=recipient,
+            body=body,
+            customer_message_at=customer_message_at,
+        )
+        await publisher.publish(Envelope.wrap(request, source="test", correlation_id=sid))
+        data = (await outcome(kafka_bootstrap, sid)).data
+        assert isinstance(data, ReplyFailed | ReplySent)
+        return data
+
+    state.fail_next(ScriptedFailure(400, 63016, "Outside the allowed window", to=recipient))
+    assert (await send("first", written)).error_code == "63016"  # type: ignore[union-attr]
+    assert (await send("second", written)).error_code == "window_closed"  # type: ignore[union-attr]
+    assert isinstance(await send("after a new message", datetime.now(UTC)), ReplySent)
+    assert state.attempts_to[recipient] == 2

@@ -14,6 +14,7 @@ from feedback_contracts.events import (
     MediaStored,
     ReplyFailed,
     ReplyRequested,
+    ReplyRequestedV2,
     ReplySent,
 )
 from feedback_contracts.kafka import ContractError, KafkaRecord, from_kafka, to_kafka
@@ -34,6 +35,7 @@ __all__ = [
     "MediaStored",
     "ReplyFailed",
     "ReplyRequested",
+    "ReplyRequestedV2",
     "ReplySent",
     "from_kafka",
     "to_kafka",

@@ -88,6 +88,17 @@ class ReplyRequested(Event):
         return self.recipient
 
 
+class ReplyRequestedV2(ReplyRequested):
+    """Version 2 adds when the customer's message it answers reached us, from which WhatsApp's
+    24-hour window for free-form replies runs. Consumers read both versions."""
+
+    VERSION: ClassVar[int] = 2
+
+    customer_message_at: datetime = Field(
+        description="When the customer's message this replies to reached ingress."
+    )
+
+
 class ReplySent(Event):
     """Twilio accepted every part of a reply."""
 
@@ -197,6 +208,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         InboundMessage,
         DeliveryStatus,
         ReplyRequested,
+        ReplyRequestedV2,
         ReplySent,
         ReplyFailed,
         FeedbackCompleted,

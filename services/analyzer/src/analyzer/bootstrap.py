@@ -18,7 +18,7 @@ from analyzer.sessions import CachedSessions
 from analyzer.settings import AnalyzerSettings
 from feedback_contracts import topics
 from service_runtime.app import Wiring, service_app
-from service_runtime.consent import DynamoConsentStore
+from service_runtime.consent import CachedConsent, DynamoConsentStore
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
@@ -82,7 +82,7 @@ def create_app(settings: AnalyzerSettings, *, bus: InProcessBus | None = None) -
                 irrelevant_limit=settings.irrelevant_limit,
             ),
             pricing=pricing(settings),
-            consent=DynamoConsentStore(dynamodb.Table(settings.opt_outs_table)),
+            consent=CachedConsent(DynamoConsentStore(dynamodb.Table(settings.opt_outs_table))),
         )
         handler = functools.partial(handle_inbound, deps=deps)
         return Wiring(handlers={topics.INBOUND_MESSAGES: handler})

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from analyzer.phrases import say
 from analyzer.understanding import Language
-from feedback_contracts import Envelope, InboundMessage, ReplyRequested
+from feedback_contracts import Envelope, InboundMessage, ReplyRequestedV2
 from service_runtime.consent import Consent, ConsentStore, keyword_of
 from service_runtime.publishing import Publisher
 
@@ -51,7 +51,11 @@ async def handled_by_channel(
 async def _reply(
     envelope: Envelope, message: InboundMessage, reply_id: str, body: str, publisher: Publisher
 ) -> None:
-    request = ReplyRequested(
-        reply_id=reply_id, session_id="channel", recipient=message.sender_id, body=body
+    request = ReplyRequestedV2(
+        reply_id=reply_id,
+        session_id="channel",
+        recipient=message.sender_id,
+        body=body,
+        customer_message_at=envelope.time,
     )
     await publisher.publish(envelope.follow(request, source=SOURCE))

@@ -27,7 +27,7 @@ from feedback_contracts import (
     InboundMessage,
     LlmUsage,
     MediaReference,
-    ReplyRequested,
+    ReplyRequestedV2,
 )
 from service_runtime.consent import ConsentStore, InMemoryConsentStore
 from service_runtime.consuming import PermanentError
@@ -215,11 +215,12 @@ def _reply_chat(result: TurnResult, inbound: Chat) -> Chat:
 
 
 async def _publish(envelope: Envelope, outcome: Outcome, session: Session, deps: Analyzer) -> None:
-    reply = ReplyRequested(
+    reply = ReplyRequestedV2(
         reply_id=outcome.reply_id,
         session_id=outcome.session_id,
         recipient=session.sender_id,
         body=outcome.reply,
+        customer_message_at=envelope.time,
     )
     await deps.publisher.publish(envelope.follow(reply, source=SOURCE))
     if outcome.feedback_completed:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from feedback_contracts import Envelope, ReplyFailed, ReplyRequested, ReplySent
+from opentelemetry import metrics
+
+from feedback_contracts import Envelope, ReplyFailed, ReplyRequested, ReplyRequestedV2, ReplySent
 from messenger.ledger import Claim, SendLedger
 from messenger.ratelimit import SendRateLimiter
 from messenger.sending import MessageSender, SendError
@@ -18,8 +20,12 @@ from service_runtime.failures import TransientError
 from service_runtime.publishing import Publisher
 
 log = logging.getLogger(__name__)
+_sends = metrics.get_meter("messenger").create_counter(
+    "messenger.replies", unit="{reply}", description="Replies by outcome and Twilio error code"
+)
 SOURCE = "feedback-intelligence/messenger"
 OPTED_OUT = 21610  # Twilio: the recipient has opted out (replied STOP)
+WINDOW_CLOSED = 63016  # Twilio: outside WhatsApp's 24-hour window
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,14 @@ async def handle_reply_requested(envelope: Envelope, *, deps: Messenger) -> None
     request = envelope.data
     if not isinstance(request, ReplyRequested):
         raise PermanentError(f"unexpected event {envelope.type} on the reply topic")
-    if not (await deps.consent.get(request.recipient)).allows(request.reply_id):
+    consent = await deps.consent.get(request.recipient)
+    if not consent.allows(request.reply_id):
         await _failed(envelope, request, deps, "opted_out", "the customer opted out")
+        return
+    if isinstance(request, ReplyRequestedV2) and not consent.window_open(
+        request.customer_message_at, datetime.now(UTC)
+    ):  # a free-form message would be refused (63016): not attempted
+        await _failed(envelope, request, deps, "window_closed", "outside the 24-hour window")
         return
     sids: list[str] = []
     for index, part in enumerate(split_body(request.body)):
@@ -78,6 +90,7 @@ async def handle_reply_requested(envelope: Envelope, *, deps: Messenger) -> None
     sent = ReplySent(
         reply_id=request.reply_id, recipient=request.recipient, twilio_message_sids=sids
     )
+    _sends.add(1, {"outcome": "sent"})
     await deps.publisher.publish(envelope.follow(sent, source=SOURCE))
 
 
@@ -134,6 +147,10 @@ async def _settle_failure(
         raise TransientError(f"Twilio answered {error.status} ({error.code})") from error
     if error.code == OPTED_OUT:  # Twilio knows the customer opted out: so do we, from now on
         await deps.consent.set(request.recipient, Consent(True, "twilio-21610"))
+    if error.code == WINDOW_CLOSED:  # until the customer writes again
+        current = await deps.consent.get(request.recipient)
+        closed = replace(current, window_closed_at=datetime.now(UTC))
+        await deps.consent.set(request.recipient, closed)
     code = str(error.code if error.code is not None else error.status)
     await _failed(envelope, request, deps, code, error.message)
 
@@ -149,4 +166,5 @@ async def _failed(
         permanent=True,
     )
     log.warning("reply failed", extra={"code": code})
+    _sends.add(1, {"outcome": "failed", "error_code": code})
     await deps.publisher.publish(envelope.follow(failed, source=SOURCE))
