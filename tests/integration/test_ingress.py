@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from feedback_contracts import InboundMessage, topics
+from harness.processes import free_port, port_open, stop, wait_until
 from harness.topics import read_until, with_correlation
 from ingress.bootstrap import create_app
 from ingress.settings import IngressSettings
@@ -176,3 +181,84 @@ async def test_original_api(ingress: RunningServer, kafka_bootstrap: str) -> Non
     assert any(
         item.data.origin == "api" for item in seen if item.correlation_id == body["message_id"]
     )  # type: ignore[attr-defined]
+
+
+def test_the_bearer_scheme_is_required(ingress: RunningServer) -> None:
+    body = {"sender_id": "+15550001111", "message": "hi"}
+    with httpx.Client(base_url=ingress.url) as client:
+        raw = client.post("/reply/", json=body, headers={"Authorization": API_SECRET})
+        basic = client.post("/reply/", json=body, headers={"Authorization": f"Basic {API_SECRET}"})
+    assert raw.status_code == 401 and basic.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"sender_id": "' + b"1" * 85 + b'", "message": "hi"}',  # later refused by varchar(64)
+        b'{"sender_id": "\\ud800", "message": "hi"}',  # a lone surrogate
+        b'{"sender_id": "+15550001111", "message": "a\\u0000b"}',  # NUL
+        b'{"sender_id": "+15550001111", "message": "' + b"x" * 5000 + b'"}',  # over WhatsApp's
+    ],
+)
+def test_reply_refuses_with_422_what_no_store_could_hold(
+    ingress: RunningServer, content: bytes
+) -> None:
+    headers = {"Authorization": f"Bearer {API_SECRET}", "content-type": "application/json"}
+    with httpx.Client(base_url=ingress.url) as client:
+        answer = client.post("/reply/", content=content, headers=headers)
+    assert answer.status_code == 422, answer.text
+
+
+def test_reply_body_over_the_limit_is_413_not_503(ingress: RunningServer) -> None:
+    headers = {"Authorization": f"Bearer {API_SECRET}", "content-type": "application/json"}
+    content = b'{"sender_id": "+15550001111", "message": "' + b"x" * 2_000_000 + b'"}'
+    with httpx.Client(base_url=ingress.url) as client:
+        assert client.post("/reply/", content=content, headers=headers).status_code == 413
+
+
+def test_an_unauthenticated_10_mb_body_is_refused_without_being_read(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "FLASK_ENV": "local",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "INTELLIGENCE_API_SECRET": API_SECRET,
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+    }
+    log = tmp_path / "ingress.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ingress.main"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_until(lambda: port_open(port), timeout_s=60, what="ingress", process=process, log=log)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            client.get("/health/")
+            before = peak_rss_kib(process.pid)
+
+            def ten_megabytes() -> Iterator[bytes]:
+                for _ in range(160):
+                    yield b"x" * 65536
+
+            try:
+                answer = client.post("/reply/", content=ten_megabytes()).status_code
+            except httpx.TransportError:  # the server may close before taking it all
+                answer = 401
+            grown = peak_rss_kib(process.pid) - before
+    finally:
+        stop(process)
+    assert answer == 401
+    assert grown < 4 * 1024, f"ingress's peak RSS grew by {grown} KiB"
+
+
+def peak_rss_kib(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise KeyError("VmHWM")

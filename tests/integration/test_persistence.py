@@ -161,6 +161,36 @@ def test_read_api(database: str, kafka_bootstrap: str) -> None:
         assert filtered["total"] == 3
         nobody = client.get("/feedback", params={"sender_id": "nobody"}, headers=auth)
         assert nobody.json()["total"] == 0
+        wildcard = client.get("/feedback", params={**mine, "product_name": "%"}, headers=auth)
+        assert wildcard.json()["total"] == 0  # LIKE's wildcards are literal
+        assert client.get("/feedback", headers={"Authorization": SECRET}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/feedback", {"offset": "9223372036854775808"}),  # past bigint
+        ("/feedback", {"since": "2021-03-27T10:29:36+22:52"}),  # an offset PostgreSQL refuses
+        ("/feedback", {"until": "9999-12-31T23:59:59-10:00"}),  # past year 9999 in UTC
+        ("/feedback", {"sender_id": "whatsapp:+1555\x000001"}),  # NUL
+        ("/feedback", {"product_name": "k" * 301}),
+        ("/feedback/9223372036854775808", {}),
+        ("/feedback/0", {}),
+    ],
+)
+def test_bad_input_to_the_read_api_is_4xx_never_5xx(
+    database: str, kafka_bootstrap: str, path: str, params: dict[str, str]
+) -> None:
+    command.upgrade(alembic_config(database), "head")
+    settings = PersistenceSettings(
+        environment="local",
+        kafka_bootstrap_servers=kafka_bootstrap,
+        database_url=database,
+        intelligence_api_secret=SECRET,
+    )
+    with TestClient(create_app(settings)) as client:
+        answer = client.get(path, params=params, headers={"Authorization": f"Bearer {SECRET}"})
+    assert answer.status_code == 422, answer.text
 
 
 def test_llm_usage_of_v2_events_is_stored_and_v1_events_keep_the_defaults(

@@ -83,3 +83,19 @@ def test_repeated_warnings_are_summarized_with_a_count() -> None:
     later = record(12.0)
     assert summarize.filter(later) and later.suppressed_repeats == 98
     assert all(summarize.filter(record(12.0, logging.INFO)) for _ in range(10))
+
+
+def test_access_log_lines_lose_their_query_strings() -> None:
+    from service_runtime.logs import QueryStringsDropped
+
+    line = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/feedback?sender_id=whatsapp%3A%2B15551234567", "1.1", 200),
+        None,
+    )
+    assert QueryStringsDropped().filter(line)
+    assert line.getMessage() == '127.0.0.1:5000 - "GET /feedback HTTP/1.1" 200'

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 from twilio.request_validator import RequestValidator
 
+from ingress.api import ReplyBody
 from ingress.handlers import MalformedWebhook, inbound_from_api, inbound_from_twilio
 from ingress.signatures import TwilioSignatureCheck, public_url
 from ingress.webhooks import request_headers
@@ -36,8 +38,23 @@ def test_missing_message_sid_is_malformed() -> None:
 
 
 def test_api_sender_gets_whatsapp_prefix() -> None:
-    event = inbound_from_api(sender_id="+15550001111", message="hello")
+    body = ReplyBody.model_validate({"sender_id": "+15550001111", "message": "hello"})
+    event = inbound_from_api(sender_id=body.sender_id, message=body.message)
     assert event.sender_id == "whatsapp:+15550001111" and event.origin == "api"
+
+
+@pytest.mark.parametrize(
+    "sender", ["whatsapp:+1555000111122223333", "x" * 85, "", "hello", "whatsapp:+0123456"]
+)
+def test_api_sender_that_no_store_could_hold_is_refused(sender: str) -> None:
+    with pytest.raises(ValidationError):
+        ReplyBody.model_validate({"sender_id": sender, "message": "hello"})
+
+
+def test_api_message_with_nul_or_over_whatsapps_limit_is_refused() -> None:
+    for message in ("a\x00b", "x" * 4097):
+        with pytest.raises(ValidationError):
+            ReplyBody.model_validate({"sender_id": "+15550001111", "message": message})
 
 
 SCOPE = {

@@ -55,6 +55,12 @@ def to_kafka(envelope: Envelope) -> KafkaRecord:
     )
 
 
+def _problems(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(map(str, item['loc'])) or 'payload'}: {item['type']}" for item in error.errors()
+    )
+
+
 def from_kafka(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Envelope:
     """Read an envelope back from a record, or raise `ContractError` saying why not."""
     attributes = {name: raw.decode("utf-8", "replace") for name, raw in headers}
@@ -68,8 +74,10 @@ def from_kafka(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Env
     try:
         data = model.model_validate(json.loads(value or b""))
         time = datetime.fromisoformat(attributes["ce_time"])
-    except (ValueError, ValidationError) as error:
-        raise ContractError(f"invalid {event_type} payload: {error}") from error
+    except ValidationError as error:  # the fields and what is wrong, never their values
+        raise ContractError(f"invalid {event_type} payload: {_problems(error)}") from error
+    except ValueError as error:
+        raise ContractError(f"invalid {event_type} payload: {type(error).__name__}") from error
     return Envelope(
         id=attributes["ce_id"],
         type=event_type,

@@ -10,12 +10,14 @@ from fastapi import Header, HTTPException, Request
 
 
 def require_bearer(secret: Callable[[Request], str]) -> Callable[..., None]:
-    """A FastAPI dependency: 401 unless `Authorization: Bearer <secret>` matches."""
+    """A FastAPI dependency: 401 unless `Authorization: Bearer <secret>` matches (the scheme is
+    required: a bare secret is refused)."""
 
     def check(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-        supplied = (authorization or "").removeprefix("Bearer ").strip()
+        scheme, _, supplied = (authorization or "").partition(" ")
         expected = secret(request)
-        if not authorization or not hmac.compare_digest(supplied.encode(), expected.encode()):
+        given = supplied.strip().encode("utf-8", "replace")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given, expected.encode()):
             raise HTTPException(
                 401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"}
             )

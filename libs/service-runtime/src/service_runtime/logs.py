@@ -97,6 +97,17 @@ class RepeatsSummarized(logging.Filter):
         return True
 
 
+class QueryStringsDropped(logging.Filter):
+    """Access-log lines keep the path and drop the query: a query carries customers' numbers,
+    percent-encoded (`sender_id=whatsapp%3A%2B1555...`), past any masking of digits."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3:
+            path = str(record.args[2]).split("?", 1)[0]
+            record.args = (*record.args[:2], path, *record.args[3:])
+        return True
+
+
 def configure_logging(service: str, level: str = "INFO", *, repeat_interval_s: float = 10) -> None:
     """Route the root logger to stdout as JSON, repeated warnings summarized per interval
     (every line kept when the interval is 0)."""
@@ -111,3 +122,6 @@ def configure_logging(service: str, level: str = "INFO", *, repeat_interval_s: f
     # a customer's number among them): warnings and above only.
     for library in ("aiokafka", "twilio"):
         logging.getLogger(library).setLevel(max(root.level, logging.WARNING))
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, QueryStringsDropped) for f in access.filters):
+        access.addFilter(QueryStringsDropped())

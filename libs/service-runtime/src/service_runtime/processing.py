@@ -158,7 +158,7 @@ class RecordProcessor:
         return failures < self._retry.max_attempts
 
     async def _dead_letter(self, record: Record, error: BaseException, attempts: int = 1) -> None:
-        reason = f"{type(error).__name__}: {error}"
+        reason = describe(error)
         log.error("dead-lettering event", extra={"topic": record.topic, "reason": reason})
         headers = [*record.headers, *_dlq_headers(record, error, attempts, self._group)]
         delay = self._retry.backoff_s
@@ -174,11 +174,19 @@ class RecordProcessor:
                 delay = min(delay * 2, self._retry.max_backoff_s)
 
 
+def describe(error: BaseException) -> str:
+    """What went wrong, without the customer's data: the error's type, and the message only of
+    the errors this code words itself (contract problems name fields, never values)."""
+    if isinstance(error, ContractError | PermanentError):
+        return f"{type(error).__name__}: {error}"
+    return type(error).__name__
+
+
 def _dlq_headers(
     record: Record, error: BaseException, attempts: int, group: str
 ) -> list[tuple[str, bytes]]:
     values: dict[str, Any] = {
-        "dlq_reason": f"{type(error).__name__}: {error}"[:2000],
+        "dlq_reason": describe(error)[:2000],
         "dlq_error_type": type(error).__name__,
         "dlq_original_topic": record.topic,
         "dlq_original_partition": record.partition,

@@ -35,6 +35,7 @@ from service_runtime.publishing import Publisher
 
 log = logging.getLogger(__name__)
 SOURCE = "feedback-intelligence/analyzer"
+PRODUCT_NAME_CHARS = 300  # what the Feedback row holds: a longer name would never be stored
 LIMITED_REPLY = "Let's take a short break. You can continue with your feedback in a few minutes."
 
 
@@ -232,7 +233,7 @@ def _completed(session: Session, pricing: LlmPricing) -> FeedbackCompletedV2:
     return FeedbackCompletedV2(
         session_id=session.session_id,
         sender_id=session.sender_id,
-        product_name=session.product_name or "",
+        product_name=(session.product_name or "")[:PRODUCT_NAME_CHARS],
         feedback_text=session.feedback or "",
         media=[
             MediaReference(

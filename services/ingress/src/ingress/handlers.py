@@ -69,10 +69,10 @@ def status_from_twilio(form: Mapping[str, str]) -> DeliveryStatus:
 
 
 def inbound_from_api(*, sender_id: str, message: str) -> InboundMessage:
-    """The original `POST /reply/` body as an inbound message with a generated id."""
-    sender = sender_id if sender_id.startswith("whatsapp:") else f"whatsapp:{sender_id}"
+    """The original `POST /reply/` body (validated: `api.ReplyBody`) as an inbound message with
+    a generated id."""
     return InboundMessage(
-        message_sid="API" + uuid.uuid4().hex, sender_id=sender, body=message, origin="api"
+        message_sid="API" + uuid.uuid4().hex, sender_id=sender_id, body=message, origin="api"
     )
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from ingress.api import ReplyBody
 from ingress.handlers import (
     inbound_from_api,
     inbound_from_twilio,
@@ -25,13 +29,6 @@ TWILIO_WEBHOOKS = {
 router = APIRouter()
 
 
-class ReplyBody(BaseModel):
-    """The original API's request."""
-
-    sender_id: str
-    message: str
-
-
 def _settings(request: Request) -> IngressSettings:
     settings: IngressSettings = request.app.state.settings
     return settings
@@ -48,8 +45,36 @@ _bearer = require_bearer(
 )
 
 
-@router.post("/reply/", dependencies=[Depends(_bearer)])
-async def reply(body: ReplyBody, request: Request) -> dict[str, str | None]:
+async def _reply_body(request: Request) -> ReplyBody:
+    """The body, read only once the token was accepted, and only up to `MAX_BODY_BYTES`."""
+    limit = _settings(request).max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"body over {limit} bytes")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            raise HTTPException(413, f"body over {limit} bytes")
+    try:
+        return ReplyBody.model_validate_json(bytes(raw))
+    except ValidationError as invalid:
+        raise RequestValidationError(invalid.errors(include_input=False)) from None
+
+
+@router.post(
+    "/reply/",
+    dependencies=[Depends(_bearer)],
+    openapi_extra={  # the body is read by `_reply_body`, after the token check
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ReplyBody.model_json_schema()}},
+        }
+    },
+)
+async def reply(
+    request: Request, body: Annotated[ReplyBody, Depends(_reply_body)]
+) -> dict[str, str | None]:
     """The original API: queue a customer message; the reply is sent asynchronously."""
     event = inbound_from_api(sender_id=body.sender_id, message=body.message)
     publisher: Publisher = request.app.state.publisher

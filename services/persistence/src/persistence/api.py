@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from persistence.store import FeedbackQuery, FeedbackStore
 from service_runtime.auth import require_bearer
@@ -52,15 +52,42 @@ _bearer = require_bearer(lambda request: str(request.app.state.api_secret))
 router = APIRouter(prefix="/feedback", tags=["feedback"], dependencies=[Depends(_bearer)])
 
 
+def _text(value: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL: refuse it here (422) rather than fail there (500)."""
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A time in UTC; an offset PostgreSQL cannot take (beyond +-15:59) or a year past 9999
+    once in UTC is refused here (422), not there (500)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > timedelta(hours=15, minutes=59):
+        raise ValueError("time zone offset out of range")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time out of range") from None
+
+
+Text = Annotated[str | None, Query(max_length=300), AfterValidator(_text)]
+Time = Annotated[datetime | None, AfterValidator(_utc)]
+
+
 @router.get("")
 async def list_feedback(
     request: Request,
-    sender_id: str | None = None,
-    product_name: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    sender_id: Text = None,
+    product_name: Text = None,
+    since: Time = None,
+    until: Time = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> FeedbackPage:
     """Feedback rows, newest first, filtered and paginated."""
     query = FeedbackQuery(sender_id, product_name, since, until, limit, offset)
@@ -76,7 +103,9 @@ async def list_feedback(
 
 
 @router.get("/{feedback_id}")
-async def get_feedback(feedback_id: int, request: Request) -> FeedbackOut:
+async def get_feedback(
+    feedback_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request
+) -> FeedbackOut:
     """One feedback row."""
     row = await asyncio.to_thread(_store(request).get, feedback_id)
     if row is None:

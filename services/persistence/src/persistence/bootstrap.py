@@ -29,6 +29,7 @@ def create_app(settings: PersistenceSettings, *, bus: InProcessBus | None = None
         engine = create_engine(
             settings.database_url,
             pool_pre_ping=True,
+            hide_parameters=True,  # errors must not carry a customer's text into the logs
             **(
                 {"pool_size": settings.database_pool_size}
                 if "sqlite" not in settings.database_url

@@ -76,8 +76,9 @@ class FeedbackStore:
         conditions = []
         if query.sender_id:
             conditions.append(Feedback.sender_id == query.sender_id)
-        if query.product_name:
-            conditions.append(Feedback.product_name.ilike(f"%{query.product_name}%"))
+        if query.product_name:  # a substring, with LIKE's wildcards taken literally
+            pattern = f"%{_escape_like(query.product_name)}%"
+            conditions.append(Feedback.product_name.ilike(pattern, escape="\\"))
         if query.since:
             conditions.append(Feedback.created_at >= query.since)
         if query.until:
@@ -92,6 +93,10 @@ class FeedbackStore:
                 .offset(query.offset)
             ).all()
         return list(rows), int(total or 0)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _lock_session(db: Session, session_id: str) -> None:
