@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -66,6 +66,7 @@ def world(
         openai_api=f"{servers[1].url}/v1",
         otlp_endpoint=servers[2].url,
         bucket=f"e2e-{uuid.uuid4().hex[:8]}",
+        log_level="INFO",  # what production runs at: the log-scan test reads these logs
     )
     system = start_system(config, tmp_path_factory.mktemp("system"))
     try:
@@ -74,6 +75,14 @@ def world(
         system.stop()
         for server in servers:
             server.stop()
+
+
+def wait(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Poll until `condition()` holds; fail with `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
 
 
 def _fresh_database(postgres_url: str) -> str:

@@ -19,17 +19,10 @@ from harness.relay import Relay
 from standins.openai_api import Latency, acknowledging_responder
 from standins.twilio_webhooks import inbound_params, post_signed
 
-from .conftest import World
+from .conftest import World, wait
 
 pytestmark = pytest.mark.e2e
 MESSAGES = 150
-
-
-def wait(condition: object, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
 
 
 def test_killed_with_many_in_flight_every_message_gets_exactly_one_reply(world: World) -> None:

@@ -26,6 +26,7 @@ class SystemConfig:
     twilio_api: str
     openai_api: str | None
     otlp_endpoint: str | None = None
+    log_level: str = "WARNING"
     account_sid: str = "AC" + "7" * 32
     auth_token: str = "5" * 32
     api_secret: str = "system-api-secret"
@@ -94,7 +95,7 @@ def environment(config: SystemConfig) -> dict[str, str]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "HTTP_HOST": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": config.log_level,
         "TWILIO_ACCOUNT_SID": config.account_sid,
         "TWILIO_AUTH_TOKEN": config.auth_token,
         "TWILIO_WHATSAPP_FROM": config.business_number,
