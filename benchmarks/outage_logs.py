@@ -22,20 +22,9 @@ from common import free_port, stop
 from harness.infrastructure import aws
 from harness.kafka import start_local_kafka
 from harness.processes import wait_until
-from harness.system import SystemConfig, environment
+from harness.system import SystemConfig, environment, ready
 
 SERVICES = ("ingress", "analyzer")
-
-
-def ready(port: int) -> bool:
-    """Whether the service's readiness probe answers 200."""
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
-            return bool(answer.status == 200)
-    except OSError:
-        return False
 
 
 def connection_lines(log: Path) -> int:
@@ -56,7 +45,8 @@ def restart_under(env: dict[str, str], broker: object, work: Path, down_s: float
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        wait_until(lambda p=port: ready(p), timeout_s=90, what=name, process=processes[name])
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda u=url: ready(u), timeout_s=90, what=name, process=processes[name])
     broker.restart(down_s=down_s)  # type: ignore[attr-defined]
     time.sleep(5)
     for process in processes.values():

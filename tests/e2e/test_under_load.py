@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 
 import boto3
 import httpx
@@ -22,85 +23,95 @@ from standins.twilio_webhooks import inbound_params, post_signed
 from .conftest import World, wait
 
 pytestmark = pytest.mark.e2e
-MESSAGES = 150
+
+
+class Load:
+    """Signed webhooks with distinct bodies from `customers` numbers, and the replies to them."""
+
+    def __init__(self, world: World, label: str, count: int, *, customers: int) -> None:
+        run = uuid.uuid4().int % 10**4
+        self.world = world
+        self.bodies = [f"{label}-{run}-{index}" for index in range(count)]
+        self._senders = [f"whatsapp:+1556{run:04d}{i % customers:03d}" for i in range(count)]
+
+    def post(self, *, pause_s: float = 0.0, before: Callable[[int], None] = lambda _: None) -> None:
+        """Post every webhook (`before(index)` first), `pause_s` apart; each must get a 200."""
+        config = self.world.system.config
+        url = f"{self.world.system.urls['ingress']}/twilio/messages"
+        with httpx.Client(timeout=20) as client:
+            for index, (body, sender) in enumerate(zip(self.bodies, self._senders, strict=True)):
+                before(index)
+                params = inbound_params(
+                    account_sid=config.account_sid,
+                    sender=sender,
+                    to=config.business_number,
+                    body=body,
+                )
+                assert post_signed(client, url, params, config.auth_token).status_code == 200
+                time.sleep(pause_s)
+
+    def replies(self) -> Counter[str]:
+        """How many replies each body got (the stand-in's model answers `Noted: <body>`)."""
+        mine = set(self.bodies)
+        said = (m.body.removeprefix("Noted: ") for m in self.world.twilio.messages)
+        return Counter(body for body in said if body in mine)
+
+    def wait_for_every_reply(self) -> None:
+        """Until every body has a reply, then a little longer: a second would arrive by then."""
+        total = len(self.bodies)
+        wait(lambda: len(self.replies()) == total, 120, f"{len(self.replies())}/{total} replies")
+        time.sleep(3)
+
+    def answered_once(self) -> bool:
+        """Every body got exactly one reply."""
+        return set(self.replies().values()) == {1} and len(self.replies()) == len(self.bodies)
 
 
 def test_killed_with_many_in_flight_every_message_gets_exactly_one_reply(world: World) -> None:
     world.llm.default = acknowledging_responder
     world.llm.latency = Latency(median_s=4.0)  # a slow model: every call takes seconds
-    config, run = world.system.config, uuid.uuid4().int % 10**4
-    bodies = [f"crash-{run}-{index}" for index in range(MESSAGES)]
-    url = f"{world.system.urls['ingress']}/twilio/messages"
-    asked_before = len(world.llm.requests)
-
-    def replies() -> Counter[str]:
-        said = (m.body.removeprefix("Noted: ") for m in world.twilio.messages)
-        return Counter(body for body in said if body in set(bodies))
-
+    load, asked_before = Load(world, "crash", 150, customers=150), len(world.llm.requests)
     try:
-        with httpx.Client(timeout=20) as client:
-            for index, body in enumerate(bodies):
-                params = inbound_params(
-                    account_sid=config.account_sid,
-                    sender=f"whatsapp:+1556{run:04d}{index:03d}",
-                    to=config.business_number,
-                    body=body,
-                )
-                assert post_signed(client, url, params, config.auth_token).status_code == 200
+        load.post()
         wait(
             lambda: len(world.llm.requests) - asked_before >= 100,
             30,
             "the analyzer never had 100 LLM calls in flight",
         )
-        replied_before_kill = len(replies())
+        replied_before_kill = len(load.replies())
         world.system.kill("analyzer")
         world.system.start("analyzer")
         world.system.wait_ready("analyzer")
         world.llm.latency = Latency()
-        wait(lambda: len(replies()) == MESSAGES, 120, f"replies: {len(replies())}/{MESSAGES}")
-        time.sleep(3)  # anything sent twice would arrive now
+        load.wait_for_every_reply()
     finally:
         world.llm.latency = Latency()
-    assert replied_before_kill < MESSAGES  # the kill really caught messages in flight
-    assert set(replies().values()) == {1}
+    assert replied_before_kill < len(load.bodies)  # the kill really caught messages in flight
+    assert load.answered_once()
 
 
 def test_replicas_joining_mid_load_lose_nothing_and_send_nothing_twice(world: World) -> None:
     world.llm.default = acknowledging_responder
     world.llm.latency = Latency(median_s=0.5, sigma=0.6)
-    config, run = world.system.config, uuid.uuid4().int % 10**4
-    bodies = [f"join-{run}-{index}" for index in range(300)]
-    url = f"{world.system.urls['ingress']}/twilio/messages"
+    load = Load(world, "join", 300, customers=60)
 
-    def replies() -> Counter[str]:
-        said = (m.body.removeprefix("Noted: ") for m in world.twilio.messages)
-        return Counter(body for body in said if body in set(bodies))
+    def join(index: int) -> None:
+        if index == 100:  # a second analyzer and messenger join the groups mid-load
+            world.system.start("analyzer-2", service="analyzer")
+            world.system.start("messenger-2", service="messenger")
 
     try:
-        with httpx.Client(timeout=20) as client:
-            for index, body in enumerate(bodies):
-                if index == 100:  # a second analyzer and messenger join the groups mid-load
-                    world.system.start("analyzer-2", service="analyzer")
-                    world.system.start("messenger-2", service="messenger")
-                params = inbound_params(
-                    account_sid=config.account_sid,
-                    sender=f"whatsapp:+1557{run:04d}{index % 60:03d}",
-                    to=config.business_number,
-                    body=body,
-                )
-                assert post_signed(client, url, params, config.auth_token).status_code == 200
-                time.sleep(0.02)
+        load.post(pause_s=0.02, before=join)
         world.system.wait_ready("analyzer-2")
         world.system.wait_ready("messenger-2")
-        wait(lambda: len(replies()) == len(bodies), 120, f"replies: {len(replies())}/300")
-        time.sleep(3)
+        load.wait_for_every_reply()
     finally:
         world.llm.latency = Latency()
         for replica in ("analyzer-2", "messenger-2"):
             if replica in world.system.processes:
                 world.system.kill(replica)
                 del world.system.processes[replica]
-    assert set(replies().values()) == {1}
+    assert load.answered_once()
 
 
 async def dead_letters(bootstrap: str, topic: str) -> int:
@@ -117,38 +128,24 @@ async def dead_letters(bootstrap: str, topic: str) -> int:
 
 def test_dynamodb_unreachable_for_ten_seconds_loses_nothing(world: World) -> None:
     world.llm.default = acknowledging_responder
-    config, run = world.system.config, uuid.uuid4().int % 10**4
+    config = world.system.config
     dlq = topics.dead_letter(topics.INBOUND_MESSAGES)
     dead_before = asyncio.run(dead_letters(config.kafka, dlq))
     relay = Relay(int(config.aws_endpoint.rsplit(":", 1)[1]))
     world.system.stop_one("analyzer")  # the analyzer reaches DynamoDB through the relay
     world.system.start("analyzer-relayed", service="analyzer", env={"AWS_ENDPOINT_URL": relay.url})
-    bodies = [f"outage-{run}-{index}" for index in range(400)]
-    url = f"{world.system.urls['ingress']}/twilio/messages"
+    load, back = Load(world, "outage", 400, customers=100), threading.Timer(10, relay.accept)
 
-    def replies() -> Counter[str]:
-        said = (m.body.removeprefix("Noted: ") for m in world.twilio.messages)
-        return Counter(body for body in said if body in set(bodies))
+    def outage(index: int) -> None:
+        if index == 80:  # 2 s into the load, DynamoDB refuses connections for 10 s
+            relay.refuse()
+            back.start()
 
-    back = threading.Timer(10, relay.accept)
     try:
         world.system.wait_ready("analyzer-relayed")
-        with httpx.Client(timeout=20) as client:
-            for index, body in enumerate(bodies):
-                if index == 80:  # 2 s into the load, DynamoDB refuses connections for 10 s
-                    relay.refuse()
-                    back.start()
-                params = inbound_params(
-                    account_sid=config.account_sid,
-                    sender=f"whatsapp:+1558{run:04d}{index % 100:03d}",
-                    to=config.business_number,
-                    body=body,
-                )
-                assert post_signed(client, url, params, config.auth_token).status_code == 200
-                time.sleep(0.025)  # 40 webhooks a second
+        load.post(pause_s=0.025, before=outage)  # 40 webhooks a second
         back.join()
-        wait(lambda: len(replies()) == len(bodies), 120, f"replies: {len(replies())}/400")
-        time.sleep(3)
+        load.wait_for_every_reply()
     finally:
         back.cancel()
         relay.accept()
@@ -156,44 +153,28 @@ def test_dynamodb_unreachable_for_ten_seconds_loses_nothing(world: World) -> Non
         world.system.start("analyzer")
         world.system.wait_ready("analyzer")
         relay.stop()
-    assert set(replies().values()) == {1}
+    assert load.answered_once()
     assert asyncio.run(dead_letters(config.kafka, dlq)) == dead_before
 
 
 def test_messenger_killed_with_sends_in_flight_delivers_each_reply_once(world: World) -> None:
     world.llm.default = acknowledging_responder
     world.twilio.send_latency_s = 0.1  # Twilio's API takes its time to accept each message
-    config, run = world.system.config, uuid.uuid4().int % 10**4
-    bodies = [f"settle-{run}-{index}" for index in range(200)]
-    url = f"{world.system.urls['ingress']}/twilio/messages"
-
-    def replies() -> Counter[str]:
-        said = (m.body.removeprefix("Noted: ") for m in world.twilio.messages)
-        return Counter(body for body in said if body in set(bodies))
-
+    load = Load(world, "settle", 200, customers=100)
     try:
-        with httpx.Client(timeout=20) as client:
-            for index, body in enumerate(bodies):
-                params = inbound_params(
-                    account_sid=config.account_sid,
-                    sender=f"whatsapp:+1559{run:04d}{index % 100:03d}",
-                    to=config.business_number,
-                    body=body,
-                )
-                assert post_signed(client, url, params, config.auth_token).status_code == 200
-        wait(lambda: len(replies()) >= 5, 30, "no replies before the kill")
+        load.post()
+        wait(lambda: len(load.replies()) >= 5, 30, "no replies before the kill")
         world.system.kill("messenger")  # sends in flight: some reached Twilio, some not
-        replied_before_restart = len(replies())
+        replied_before_restart = len(load.replies())
         unsettled = claims_in_sending(world)
         world.system.start("messenger")
         world.system.wait_ready("messenger")
-        wait(lambda: len(replies()) == len(bodies), 120, f"replies: {len(replies())}/200")
-        time.sleep(3)
+        load.wait_for_every_reply()
     finally:
         world.twilio.send_latency_s = 0.0
-    assert replied_before_restart < len(bodies)
+    assert replied_before_restart < len(load.bodies)
     assert unsettled, "the kill left no send unsettled"
-    assert set(replies().values()) == {1}
+    assert load.answered_once()
 
 
 def claims_in_sending(world: World) -> list[str]:

@@ -67,7 +67,7 @@ class System:
     def wait_ready(self, name: str) -> None:
         """Wait until the service's readiness probe answers."""
         wait_until(
-            lambda: _ready(self.urls[name]),
+            lambda: ready(self.urls[name]),
             timeout_s=90,
             what=name,
             process=self.processes[name],
@@ -133,7 +133,8 @@ def provision(config: SystemConfig, workdir: Path) -> None:
             raise InfrastructureError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
 
 
-def _ready(url: str) -> bool:
+def ready(url: str) -> bool:
+    """Whether a service's readiness probe answers 200."""
     try:
         with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
             return bool(response.status == 200)

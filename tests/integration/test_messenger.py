@@ -134,24 +134,34 @@ async def test_redelivered_request_is_sent_once(
     assert len(state.sent_to(recipient)) == 1
 
 
+async def send_answering(
+    publisher: KafkaPublisher, kafka_bootstrap: str, recipient: str, written_at: datetime
+) -> ReplyFailed | ReplySent:
+    """Request a reply to a customer's message written at `written_at`; its outcome."""
+    sid = "SM" + uuid.uuid4().hex
+    request = ReplyRequestedV2(
+        reply_id=f"{sid}:reply",
+        session_id="s",
+        recipient=recipient,
+        body=f"Thanks for your message of {written_at:%H:%M}!",
+        customer_message_at=written_at,
+    )
+    await publisher.publish(Envelope.wrap(request, source="test", correlation_id=sid))
+    data = (await outcome(kafka_bootstrap, sid)).data
+    assert isinstance(data, ReplyFailed | ReplySent)
+    return data
+
+
 @pytest.mark.usefixtures("messenger")
 async def test_a_reply_outside_the_24_hour_window_is_not_attempted(
     publisher: KafkaPublisher, twilio: tuple[TwilioState, RunningServer], kafka_bootstrap: str
 ) -> None:
     state = twilio[0]
     recipient = f"whatsapp:+1555{uuid.uuid4().int % 10**7:07d}"
-    sid = "SM" + uuid.uuid4().hex
-    late = ReplyRequestedV2(
-        reply_id=f"{sid}:reply",
-        session_id="s",
-        recipient=recipient,
-        body="Thanks for writing yesterday!",
-        customer_message_at=datetime.now(UTC) - timedelta(hours=25),
-    )
-    await publisher.publish(Envelope.wrap(late, source="test", correlation_id=sid))
-    result = await outcome(kafka_bootstrap, sid)
-    assert isinstance(result.data, ReplyFailed)
-    assert (result.data.error_code, result.data.permanent) == ("window_closed", True)
+    yesterday = datetime.now(UTC) - timedelta(hours=25)
+    result = await send_answering(publisher, kafka_bootstrap, recipient, yesterday)
+    assert isinstance(result, ReplyFailed)
+    assert (result.error_code, result.permanent) == ("window_closed", True)
     assert state.attempts_to[recipient] == 0
 
 
@@ -163,22 +173,11 @@ async def test_63016_closes_the_window_until_the_customer_writes_again(
     recipient = f"whatsapp:+1555{uuid.uuid4().int % 10**7:07d}"
     written = datetime.now(UTC) - timedelta(hours=1)
 
-    async def send(body: str, customer_message_at: datetime) -> ReplyFailed | ReplySent:
-        sid = "SM" + uuid.uuid4().hex
-        request = ReplyRequestedV2(
-            reply_id=f"{sid}:reply",
-            session_id="s",
-            recipient=recipient,
-            body=body,
-            customer_message_at=customer_message_at,
-        )
-        await publisher.publish(Envelope.wrap(request, source="test", correlation_id=sid))
-        data = (await outcome(kafka_bootstrap, sid)).data
-        assert isinstance(data, ReplyFailed | ReplySent)
-        return data
+    async def send(customer_message_at: datetime) -> ReplyFailed | ReplySent:
+        return await send_answering(publisher, kafka_bootstrap, recipient, customer_message_at)
 
     state.fail_next(ScriptedFailure(400, 63016, "Outside the allowed window", to=recipient))
-    assert (await send("first", written)).error_code == "63016"  # type: ignore[union-attr]
-    assert (await send("second", written)).error_code == "window_closed"  # type: ignore[union-attr]
-    assert isinstance(await send("after a new message", datetime.now(UTC)), ReplySent)
+    assert (await send(written)).error_code == "63016"  # type: ignore[union-attr]
+    assert (await send(written)).error_code == "window_closed"  # type: ignore[union-attr]
+    assert isinstance(await send(datetime.now(UTC)), ReplySent)  # the customer wrote again
     assert state.attempts_to[recipient] == 2

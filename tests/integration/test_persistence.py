@@ -131,14 +131,19 @@ def test_refused_media_is_not_a_media_url(store: FeedbackStore) -> None:
     assert row.media_urls == []
 
 
-def test_read_api(database: str, kafka_bootstrap: str) -> None:
+def api_settings(database: str, kafka_bootstrap: str) -> PersistenceSettings:
+    """The service on the migrated test database."""
     command.upgrade(alembic_config(database), "head")
-    settings = PersistenceSettings(
+    return PersistenceSettings(
         environment="local",
         kafka_bootstrap_servers=kafka_bootstrap,
         database_url=database,
         intelligence_api_secret=SECRET,
     )
+
+
+def test_read_api(database: str, kafka_bootstrap: str) -> None:
+    settings = api_settings(database, kafka_bootstrap)
     # The service's consumer may also write rows from earlier tests' events: filter by customer.
     customer = f"whatsapp:+1444{uuid.uuid4().int % 10**7:07d}"
     with TestClient(create_app(settings)) as client:
@@ -181,13 +186,7 @@ def test_read_api(database: str, kafka_bootstrap: str) -> None:
 def test_bad_input_to_the_read_api_is_4xx_never_5xx(
     database: str, kafka_bootstrap: str, path: str, params: dict[str, str]
 ) -> None:
-    command.upgrade(alembic_config(database), "head")
-    settings = PersistenceSettings(
-        environment="local",
-        kafka_bootstrap_servers=kafka_bootstrap,
-        database_url=database,
-        intelligence_api_secret=SECRET,
-    )
+    settings = api_settings(database, kafka_bootstrap)
     with TestClient(create_app(settings)) as client:
         answer = client.get(path, params=params, headers={"Authorization": f"Bearer {SECRET}"})
     assert answer.status_code == 422, answer.text
