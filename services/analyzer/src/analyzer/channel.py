@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from analyzer import SOURCE
 from analyzer.phrases import say
 from analyzer.understanding import Language
 from feedback_contracts import Envelope, InboundMessage, ReplyRequestedV2
 from service_runtime.consent import Consent, ConsentStore, keyword_of
 from service_runtime.publishing import Publisher
 
-SOURCE = "feedback-intelligence/analyzer"
 _LANGUAGE: dict[str, Language] = {
     **dict.fromkeys(["parar", "pare", "sair", "descadastrar", "ajuda"], "pt"),
     **dict.fromkeys(["baja", "alto", "detener", "ayuda"], "es"),

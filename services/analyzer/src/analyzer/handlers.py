@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from analyzer import SOURCE
 from analyzer.channel import handled_by_channel
 from analyzer.guard import enforce
 from analyzer.llm import VerdictSource
@@ -34,7 +35,6 @@ from service_runtime.consuming import PermanentError
 from service_runtime.publishing import Publisher
 
 log = logging.getLogger(__name__)
-SOURCE = "feedback-intelligence/analyzer"
 PRODUCT_NAME_CHARS = 300  # what the Feedback row holds: a longer name would never be stored
 LIMITED_REPLY = "Let's take a short break. You can continue with your feedback in a few minutes."
 
