@@ -262,3 +262,26 @@ async def test_an_outage_longer_than_the_configured_wait_is_dead_lettered() -> N
     async with running(consumer, handler, config, dead):
         await until(lambda: consumer.committed(TP) == 1)
     assert dead.topics == [topics.dead_letter(TOPIC)]
+
+
+async def test_each_assignment_reports_the_share_of_partitions_owned() -> None:
+    consumer, shares = MemoryConsumer(), []
+    add(consumer, "a", "one", partition=0)
+    add(consumer, "b", "two", partition=1)
+
+    async def handler(envelope: Envelope) -> None:
+        pass
+
+    loop = ConsumerLoop(
+        CONFIG,
+        handlers={TOPIC: handler},
+        dead_letters=DeadLetters(),
+        on_share=shares.append,
+        consumer_factory=lambda _: consumer,
+    )
+    task = asyncio.create_task(loop.run())
+    await until(lambda: bool(shares))
+    loop.assigned([TP])  # a rebalance left this process one of the two partitions
+    loop.stop()
+    await task
+    assert shares == [{TOPIC: 1.0}, {TOPIC: 0.5}]

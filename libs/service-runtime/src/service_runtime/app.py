@@ -34,6 +34,8 @@ class Wiring:
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     transient: tuple[Classifier, ...] = ()  # the service's own "dependency away" errors
+    # Told, at each assignment, the share of each topic's partitions this process owns.
+    on_share: Callable[[Mapping[str, float]], None] | None = None
 
 
 class EventBus(Publisher, RawPublisher, Protocol):
@@ -90,6 +92,7 @@ def service_app(
                     handlers=wiring.handlers,
                     dead_letters=publisher,
                     transient=wiring.transient,
+                    on_share=wiring.on_share,
                 )
             )
             state["loop"] = loop

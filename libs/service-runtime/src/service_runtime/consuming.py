@@ -89,6 +89,8 @@ class KafkaConsumer(Protocol):
 
     def paused(self) -> set[TopicPartition]: ...
 
+    def partitions_for_topic(self, topic: str) -> set[int] | None: ...
+
     def pause(self, *partitions: TopicPartition) -> None: ...
 
     def resume(self, *partitions: TopicPartition) -> None: ...
@@ -142,9 +144,11 @@ class ConsumerLoop:
         handlers: Mapping[str, Handler],
         dead_letters: RawPublisher,
         transient: tuple[Classifier, ...] = (),
+        on_share: Callable[[Mapping[str, float]], None] | None = None,
         consumer_factory: Callable[[ConsumerConfig], KafkaConsumer] = aiokafka_consumer,
     ) -> None:
         self.config = config
+        self._on_share = on_share
         retry = RetryPolicy(
             config.max_attempts,
             config.backoff_s,
@@ -293,10 +297,23 @@ class ConsumerLoop:
         self._room.set()
 
     def assigned(self, partitions: Collection[TopicPartition]) -> None:
-        """New partitions start from their committed offsets with fresh bookkeeping."""
+        """New partitions start from their committed offsets with fresh bookkeeping; `on_share`
+        learns what share of each topic's partitions this process now owns."""
         for tp in partitions:
             self._partitions[tp] = _Partition()
         log.info("partitions assigned", extra={"partitions": sorted(map(str, partitions))})
+        if self._on_share is not None and self._consumer is not None:
+            self._on_share(self._shares(self._consumer, partitions))
+
+    def _shares(
+        self, consumer: KafkaConsumer, partitions: Collection[TopicPartition]
+    ) -> dict[str, float]:
+        shares = {}
+        for topic in self._processor.handlers:
+            total = len(consumer.partitions_for_topic(topic) or ())
+            owned = sum(1 for tp in partitions if tp.topic == topic)
+            shares[topic] = owned / total if total else 1.0
+        return shares
 
     async def release(self, partitions: Collection[TopicPartition], *, timeout_s: float) -> None:
         """Stop dispatching these partitions, wait (bounded) for their running handlers, commit

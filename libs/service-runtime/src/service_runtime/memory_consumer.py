@@ -100,6 +100,9 @@ class MemoryConsumer:
     def paused(self) -> set[TopicPartition]:
         return set(self.paused_partitions)
 
+    def partitions_for_topic(self, topic: str) -> set[int] | None:
+        return {tp.partition for tp in self.records if tp.topic == topic} or None
+
     def pause(self, *partitions: TopicPartition) -> None:
         self.paused_partitions |= set(partitions)
         self.ever_paused = True

@@ -36,12 +36,13 @@ def create_app(settings: MessengerSettings, *, bus: InProcessBus | None = None) 
             api_base_url=settings.twilio_api_base_url,
             timeout_s=settings.twilio_timeout_s,
         )
+        limiter = SendRateLimiter(settings.send_rate_per_second)
         deps = Messenger(
             sender=sender,
             ledger=DynamoSendLedger(dynamodb.Table(settings.outbound_table)),
             consent=DynamoConsentStore(dynamodb.Table(settings.opt_outs_table)),
             publisher=publisher,
-            limiter=SendRateLimiter(settings.send_rate_per_second),
+            limiter=limiter,
             policy=SendPolicy(
                 from_number=settings.twilio_whatsapp_from,
                 status_callback=settings.status_callback_url,
@@ -51,6 +52,10 @@ def create_app(settings: MessengerSettings, *, bus: InProcessBus | None = None) 
             ),
         )
         handler = functools.partial(handle_reply_requested, deps=deps)
-        return Wiring(handlers={topics.REPLY_REQUESTS: handler}, closers=[sender.close])
+        return Wiring(
+            handlers={topics.REPLY_REQUESTS: handler},
+            closers=[sender.close],
+            on_share=lambda shares: limiter.set_share(shares[topics.REPLY_REQUESTS]),
+        )
 
     return service_app(settings, wire=wire, bus=bus)
