@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 
 import boto3
+import httpx
 import pytest
 
 from standins.openai_api import acknowledging_responder
 from standins.twilio_api import ScriptedFailure
+from standins.twilio_webhooks import post_signed
 
-from .conftest import Customer, World
+from .conftest import Customer, World, wait
 
 pytestmark = pytest.mark.e2e
 
@@ -79,3 +81,55 @@ def test_twilio_21610_marks_the_customer_opted_out(world: World) -> None:
         time.sleep(0.2)
     customer.says("hello?")  # the messenger refuses it (the analyzer may still ask its LLM
     quiet_for(customer, 0)  # while its cached consent is fresh)
+    read = f"{world.system.urls['persistence']}/replies"
+    headers = {"Authorization": f"Bearer {world.system.config.api_secret}"}
+    with httpx.Client(timeout=20) as client:  # the failed reply is visible to the business
+        rows = client.get(read, params={"recipient": customer.number}, headers=headers).json()
+    assert ("failed", "21610") in {(row["status"], row["error_code"]) for row in rows}
+
+
+def test_delivery_statuses_out_of_order_end_in_the_right_state(world: World) -> None:
+    world.llm.default = acknowledging_responder
+    customer, config = Customer(world), world.system.config
+    customer.says("hello")
+    customer.says("and another thing")
+    customer.waits_for_reply(2)
+    first, second = (m.sid for m in world.twilio.sent_to(customer.number))
+    callbacks = [
+        (first, "delivered", None),
+        (first, "sent", None),  # late: must not undo "delivered"
+        (first, "read", None),
+        (first, "delivered", None),  # again, and late
+        (second, "failed", "63016"),
+        (second, "delivered", None),  # nothing comes after a failure
+    ]
+    url = f"{world.system.urls['ingress']}/twilio/status"
+    with httpx.Client(timeout=20) as client:
+        for sid, status, code in callbacks:
+            params = {
+                "MessageSid": sid,
+                "MessageStatus": status,
+                "To": customer.number,
+                "AccountSid": config.account_sid,
+                "ChannelPrefix": "whatsapp",
+                **({"ErrorCode": code} if code else {}),
+            }
+            assert post_signed(client, url, params, config.auth_token).status_code == 204
+        read = f"{world.system.urls['persistence']}/replies"
+        headers = {"Authorization": f"Bearer {config.api_secret}"}
+
+        def states() -> dict[str, tuple[str, str | None]]:
+            rows = client.get(read, params={"recipient": customer.number}, headers=headers).json()
+            return {row["message_key"]: (row["status"], row["error_code"]) for row in rows}
+
+        wait(lambda: states().get(first, ("",))[0] == "read", 30, f"states: {states()}")
+        wait(lambda: states().get(second, ("",))[0] == "failed", 30, f"states: {states()}")
+        time.sleep(2)  # every callback handled by now
+        assert states()[first] == ("read", None)
+        assert states()[second] == ("failed", "63016")
+        assert all(
+            row["reply_id"]
+            for row in client.get(
+                read, params={"recipient": customer.number}, headers=headers
+            ).json()
+        )

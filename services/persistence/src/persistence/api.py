@@ -111,3 +111,30 @@ async def get_feedback(
     if row is None:
         raise HTTPException(404, f"feedback {feedback_id} not found")
     return FeedbackOut.model_validate(row)
+
+
+class DeliveryOut(BaseModel):
+    """One outbound message to a customer and how far it got."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    message_key: str
+    reply_id: str | None
+    status: str
+    error_code: str | None
+    updated_at: datetime
+
+
+replies_router = APIRouter(prefix="/replies", tags=["replies"], dependencies=[Depends(_bearer)])
+
+
+@replies_router.get("")
+async def list_replies(
+    request: Request,
+    recipient: Annotated[str, Query(min_length=1, max_length=64), AfterValidator(_text)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[DeliveryOut]:
+    """A customer's newest replies with their delivery status (queued, sent, delivered, read,
+    failed, undelivered) and Twilio's error code."""
+    rows = await asyncio.to_thread(_store(request).deliveries, recipient, limit)
+    return [DeliveryOut.model_validate(row) for row in rows]

@@ -10,8 +10,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import sessionmaker
 
 from feedback_contracts import topics
-from persistence.api import router
-from persistence.handlers import handle_feedback_completed, handle_media_stored
+from persistence.api import replies_router, router
+from persistence.handlers import (
+    handle_delivery_status,
+    handle_feedback_completed,
+    handle_media_stored,
+    handle_reply_outcome,
+)
 from persistence.settings import PersistenceSettings
 from persistence.store import FeedbackStore
 from service_runtime.app import Wiring, service_app
@@ -49,12 +54,14 @@ def create_app(settings: PersistenceSettings, *, bus: InProcessBus | None = None
                     handle_feedback_completed, store=store
                 ),
                 topics.MEDIA_STORED: functools.partial(handle_media_stored, store=store),
+                topics.REPLY_OUTCOMES: functools.partial(handle_reply_outcome, store=store),
+                topics.DELIVERY_STATUS: functools.partial(handle_delivery_status, store=store),
             },
             closers=[close],
             transient=(database_unavailable,),
         )
 
-    return service_app(settings, wire=wire, routers=[router], bus=bus)
+    return service_app(settings, wire=wire, routers=[router, replies_router], bus=bus)
 
 
 def database_unavailable(error: BaseException) -> bool:

@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from feedback_contracts import FeedbackCompleted, FeedbackCompletedV2, MediaStored
+from feedback_contracts import (
+    DeliveryStatus,
+    FeedbackCompleted,
+    FeedbackCompletedV2,
+    MediaStored,
+    ReplyFailed,
+    ReplySent,
+)
+from persistence import deliveries
 from persistence.models import Feedback, StoredMedia
 
 
@@ -65,6 +73,24 @@ class FeedbackStore:
             }
             db.execute(_insert_ignoring_duplicates(db, StoredMedia, values, "media_sid"))
             _refresh_media_urls(db, event.session_id)
+
+    def save_reply_outcome(self, event: ReplySent | ReplyFailed) -> None:
+        """What the messenger did with a reply: its Twilio messages, or why it was not sent."""
+        with self._sessions.begin() as db:
+            if isinstance(event, ReplySent):
+                deliveries.record_sent(db, event)
+            else:
+                deliveries.record_failed(db, event)
+
+    def save_delivery_status(self, event: DeliveryStatus) -> None:
+        """Twilio's status callback, applied only when it moves the message forward."""
+        with self._sessions.begin() as db:
+            deliveries.record_status(db, event)
+
+    def deliveries(self, recipient: str, limit: int = 50) -> list[deliveries.Delivery]:
+        """A customer's newest outbound messages and their statuses."""
+        with self._sessions() as db:
+            return deliveries.deliveries_of(db, recipient, limit)
 
     def get(self, feedback_id: int) -> Feedback | None:
         """One row by id."""
