@@ -127,9 +127,3 @@ def test_delivery_statuses_out_of_order_end_in_the_right_state(world: World) -> 
         time.sleep(2)  # every callback handled by now
         assert states()[first] == ("read", None)
         assert states()[second] == ("failed", "63016")
-        assert all(
-            row["reply_id"]
-            for row in client.get(
-                read, params={"recipient": customer.number}, headers=headers
-            ).json()
-        )

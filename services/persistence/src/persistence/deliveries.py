@@ -1,10 +1,11 @@
 """Delivery statuses of the replies: what reached each customer, whatever order Twilio's
 callbacks and the messenger's outcomes arrive in.
 
-One row per outbound message, keyed by Twilio's SID (`reply:<reply_id>` for a reply that never
-reached Twilio). A status only moves forward (queued, sending, sent, delivered, read), and
-failed and undelivered are final: a late "sent" never overwrites "delivered", and a callback
-that comes twice changes nothing.
+One row per outbound message, keyed by Twilio's SID, from Twilio's status callbacks, and one per
+reply that never reached Twilio (`reply:<reply_id>`, with the reason), from the messenger. A
+status only moves forward (queued, sending, sent, delivered, read), and failed and undelivered
+are final: a late "sent" never overwrites "delivered", and a callback that comes twice changes
+nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from feedback_contracts import DeliveryStatus, ReplyFailed, ReplySent
+from feedback_contracts import DeliveryStatus, ReplyFailed
 from persistence.models import Base
 
 RANKS = {
@@ -55,18 +56,6 @@ def rank(status: str) -> int:
 
 def _insert(db: Session) -> Any:
     return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-def record_sent(db: Session, event: ReplySent) -> None:
-    """Twilio took the reply's parts: each is at least queued, and belongs to the reply."""
-    for sid in event.twilio_message_sids:
-        row = {"message_key": sid, "reply_id": event.reply_id, "recipient": event.recipient}
-        statement = _insert(db)(Delivery).values(**row, status="queued", status_rank=0)
-        db.execute(
-            statement.on_conflict_do_update(
-                index_elements=["message_key"], set_={"reply_id": event.reply_id}
-            )
-        )
 
 
 def record_failed(db: Session, event: ReplyFailed) -> None:

@@ -16,7 +16,6 @@ from feedback_contracts import (
     FeedbackCompletedV2,
     MediaStored,
     ReplyFailed,
-    ReplySent,
 )
 from persistence import deliveries
 from persistence.models import Feedback, StoredMedia
@@ -74,13 +73,10 @@ class FeedbackStore:
             db.execute(_insert_ignoring_duplicates(db, StoredMedia, values, "media_sid"))
             _refresh_media_urls(db, event.session_id)
 
-    def save_reply_outcome(self, event: ReplySent | ReplyFailed) -> None:
-        """What the messenger did with a reply: its Twilio messages, or why it was not sent."""
+    def save_reply_failed(self, event: ReplyFailed) -> None:
+        """A reply the messenger did not send, and why."""
         with self._sessions.begin() as db:
-            if isinstance(event, ReplySent):
-                deliveries.record_sent(db, event)
-            else:
-                deliveries.record_failed(db, event)
+            deliveries.record_failed(db, event)
 
     def save_delivery_status(self, event: DeliveryStatus) -> None:
         """Twilio's status callback, applied only when it moves the message forward."""
