@@ -71,6 +71,7 @@ def create_app(settings: AnalyzerSettings, *, bus: InProcessBus | None = None) -
                     dynamodb,
                     sessions_table=settings.sessions_table,
                     chats_table=settings.chats_table,
+                    retention=timedelta(days=settings.retention_days),
                 )
             ),
             verdicts=verdict_source(settings),

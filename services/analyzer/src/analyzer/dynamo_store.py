@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -28,9 +28,17 @@ from service_runtime.dynamo import BatchedPuts
 class DynamoSessionStore:
     """The `SessionStore` port on two DynamoDB tables."""
 
-    def __init__(self, dynamodb: Any, *, sessions_table: str, chats_table: str) -> None:
+    def __init__(
+        self,
+        dynamodb: Any,
+        *,
+        sessions_table: str,
+        chats_table: str,
+        retention: timedelta = timedelta(days=90),
+    ) -> None:
         self._sessions = dynamodb.Table(sessions_table)
         self._chats = BatchedPuts(dynamodb.Table(chats_table), key=("session_id", "sort_key"))
+        self._retention = retention  # DynamoDB's TTL deletes items this long after their time
 
     async def latest_session(self, sender_id: str) -> Session | None:
         """The customer's newest session: one Query, newest first."""
@@ -47,8 +55,10 @@ class DynamoSessionStore:
     async def commit_turn(self, *, session: Session, chats: list[Chat]) -> None:
         """Log the chats, then put the session if nobody moved it on meanwhile."""
         if chats:
-            await self._chats.put([_chat_item(chat) for chat in chats])
-        arguments: dict[str, Any] = {"Item": session_item(session)}
+            items = [{**_chat_item(c), **self._expiry(c.received_at)} for c in chats]
+            await self._chats.put(items)
+        item = {**session_item(session), **self._expiry(session.last_message_at)}
+        arguments: dict[str, Any] = {"Item": item}
         if session.version == 1:
             arguments["ConditionExpression"] = "attribute_not_exists(seq)"
         else:
@@ -61,6 +71,9 @@ class DynamoSessionStore:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise StaleSession(session.session_id) from error
             raise
+
+    def _expiry(self, moment: datetime) -> dict[str, int]:
+        return {"expires_at": int((moment + self._retention).timestamp())}
 
 
 def _compact(item: dict[str, Any]) -> dict[str, Any]:

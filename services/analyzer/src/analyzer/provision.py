@@ -22,8 +22,15 @@ def provision(
         hash_key="sender_id",
         range_key="seq",
         extra_attributes={"seq": "N"},
+        ttl_attribute="expires_at",  # sessions and chats expire (RETENTION_DAYS after)
     )
-    ensure_table(dynamodb, name=chats_table, hash_key="session_id", range_key="sort_key")
+    ensure_table(
+        dynamodb,
+        name=chats_table,
+        hash_key="session_id",
+        range_key="sort_key",
+        ttl_attribute="expires_at",
+    )
     ensure_table(dynamodb, name=opt_outs_table, hash_key="sender_id")
 
 

@@ -23,6 +23,7 @@ class AnalyzerSettings(ServiceSettings):
     sessions_table: str = "sessions"
     chats_table: str = "chats"
     opt_outs_table: str = "opt_outs"
+    retention_days: int = 90  # sessions and chats expire through DynamoDB's TTL
     session_inactivity_minutes: int = 30
     limit_window_minutes: int = 10
     irrelevant_limit: int = 3  # off-topic messages in a row that open the limit window

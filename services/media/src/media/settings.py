@@ -15,6 +15,7 @@ class MediaSettings(ServiceSettings):
     twilio_account_sid: str
     twilio_auth_token: SecretStr
     s3_bucket_name: str = "theunce-project"
+    media_retention_days: int = 365  # an S3 lifecycle rule expires customers' media
     twilio_api_hosts: list[str] = ["api.twilio.com"]
     media_cdn_hosts: list[str] = ["*.twiliocdn.com", "*.twilio.com", "*.amazonaws.com"]
     media_trusted_private_hosts: list[str] = []
