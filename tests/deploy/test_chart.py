@@ -15,7 +15,8 @@ from harness.tools import ensure_helm
 
 pytestmark = pytest.mark.deploy
 CHART = Path(__file__).resolve().parents[2] / "k8s" / "feedback-intelligence"
-VALUE_FILES = [None, *sorted((CHART / "ci").glob("*.yaml"))]
+VALUE_FILES: list[Path | None] = sorted((CHART / "ci").glob("*.yaml"))  # type: ignore[arg-type]
+REQUIRED = CHART / "ci" / "required-values.yaml"
 # Custom resources Kubernetes' schemas do not know; checked by kind and apiVersion instead.
 CUSTOM_RESOURCES = {"ScaledObject": "keda.sh/v1alpha1", "KafkaTopic": "kafka.strimzi.io/v1beta2"}
 SECRET_ENV = {
@@ -93,10 +94,60 @@ def test_no_literal_secret_values(values: Path | None) -> None:
 
 
 def test_migration_runs_as_a_pre_install_and_pre_upgrade_hook() -> None:
-    (job,) = [doc for doc in render(None) if doc["kind"] == "Job"]
+    (job,) = [doc for doc in render(REQUIRED) if doc["kind"] == "Job"]
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert container["command"] == ["python", "-m", "persistence.migrate"]
+
+
+@pytest.mark.parametrize("values", VALUE_FILES, ids=name)
+def test_hook_pods_refer_only_to_what_exists_at_hook_time(values: Path | None) -> None:
+    """A pre-install hook runs before the release's own objects exist: whatever its pod names
+    must be a hook of lower weight, or exist before the chart (the Secret: README, step 2)."""
+    docs = render(values)
+    hooks = {
+        (doc["kind"], doc["metadata"]["name"]): int(
+            doc["metadata"]["annotations"].get("helm.sh/hook-weight", "0")
+        )
+        for doc in docs
+        if "helm.sh/hook" in (doc["metadata"].get("annotations") or {})
+    }
+    pre_existing = {("Secret", "feedback-intelligence")}
+    for doc in docs:
+        if (doc["kind"], doc["metadata"]["name"]) not in hooks or doc["kind"] != "Job":
+            continue
+        weight, pod = hooks[(doc["kind"], doc["metadata"]["name"])], doc["spec"]["template"]["spec"]
+        needed = set()
+        if "serviceAccountName" in pod:
+            needed.add(("ServiceAccount", pod["serviceAccountName"]))
+        for container in pod["containers"]:
+            for env in container.get("env", []):
+                if ref := env.get("valueFrom", {}).get("secretKeyRef"):
+                    needed.add(("Secret", ref["name"]))
+        for kind, needed_name in needed:
+            assert (kind, needed_name) in pre_existing or hooks.get(
+                (kind, needed_name), 1
+            ) < weight, (
+                f"{doc['metadata']['name']} needs {kind} {needed_name}, which a pre-install "
+                "hook does not have yet"
+            )
+
+
+def test_default_values_fail_naming_what_every_deployment_must_set() -> None:
+    result = helm("template", "fi", str(CHART))
+    assert result.returncode != 0
+    assert "config.TWILIO_WHATSAPP_FROM is required" in result.stderr
+
+
+def test_the_openai_key_is_optional_in_the_secret() -> None:
+    (analyzer,) = [
+        doc
+        for doc in render(REQUIRED)
+        if doc["kind"] == "Deployment" and doc["metadata"]["name"].endswith("analyzer")
+    ]
+    (container,) = analyzer["spec"]["template"]["spec"]["containers"]
+    (key,) = [env for env in container["env"] if env["name"] == "OPENAI_API_KEY"]
+    assert key["valueFrom"]["secretKeyRef"]["optional"] is True
 
 
 def test_full_values_add_the_webhook_ingress_keda_and_strimzi_topics() -> None:
@@ -110,5 +161,13 @@ def test_full_values_add_the_webhook_ingress_keda_and_strimzi_topics() -> None:
 
 
 def test_an_enabled_ingress_without_a_host_is_refused() -> None:
-    result = helm("template", "fi", str(CHART), "--set", "ingress.enabled=true")
+    result = helm(
+        "template",
+        "fi",
+        str(CHART),
+        "-f",
+        str(REQUIRED),
+        "--set",
+        "ingress.host=",
+    )
     assert result.returncode != 0 and "ingress.host is required" in result.stderr

@@ -65,5 +65,8 @@ app.kubernetes.io/component: {{ .name }}
     secretKeyRef:
       name: {{ $secret }}
       key: {{ . }}
+      {{- if eq . "OPENAI_API_KEY" }}
+      optional: true  # without it the analyzer runs its offline flow
+      {{- end }}
 {{- end }}
 {{- end -}}
