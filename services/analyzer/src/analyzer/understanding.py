@@ -189,8 +189,12 @@ def _only(text: str, kind: str) -> bool:
     return bool(words) and all(word in vocabulary for word in words)
 
 
+@functools.lru_cache(maxsize=1024)
 def kind_of(text: str) -> Kind:
-    """What the message is, before what it says about a product."""
+    """What the message is, before what it says about a product. Cached: one turn asks it of
+    the same text up to three times (the flow, `product_mention`, `is_opinion`), and for a
+    message addressed to someone the toxicity model runs each time (a feedback turn: 6.2 ms
+    uncached, 2.6 ms cached)."""
     words = _words(text)
     if not has_letters(text):
         return "emoji"
