@@ -2,9 +2,11 @@
 export UV_PYTHON_DOWNLOADS := never
 RUN := uv run --no-sync
 PYTEST_ARGS ?=
-PACKAGES := feedback_contracts service_runtime standins ingress analyzer messenger media persistence
+TAGGING_DATA ?= ../shared/data
+# Every service folder is a package of the same name.
+PACKAGES := feedback_contracts service_runtime standins $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 
-.PHONY: help dev setup test lint typecheck schemas schemas-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs eval-conversations
+.PHONY: help dev setup test lint typecheck schemas schemas-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs bench-tagging eval-conversations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -55,3 +57,7 @@ bench-outage-logs: ## Connection-error log lines through a broker restart, every
 
 bench-pipeline: ## Webhooks to replies through the whole system (prints JSON); options in ARGS="..."
 	$(RUN) python benchmarks/pipeline.py $(ARGS)
+
+bench-tagging: ## The offline tagger on the labelled restaurant feedback in ../shared/data, one thread (prints JSON)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(RUN) python -m insights.evaluate \
+		--taxonomy $(TAGGING_DATA)/restaurant_taxonomy.json --data $(TAGGING_DATA)/restaurant_feedback_dev.jsonl

@@ -1,0 +1,1 @@
+"""Feedback intelligence: topics, sentiment and summaries from the business's own taxonomy."""

@@ -1,0 +1,41 @@
+"""The tagger port: what every tagger returns for one feedback text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from insights.taxonomy import Topic
+
+Sentiment = Literal["positive", "negative", "neutral", "mixed"]
+SENTIMENTS: tuple[Sentiment, ...] = ("positive", "negative", "neutral", "mixed")
+
+
+@dataclass(frozen=True)
+class Tags:
+    """Topics from the taxonomy, a sentiment and a one-line summary of one feedback."""
+
+    topics: tuple[str, ...]
+    sentiment: Sentiment
+    summary: str
+
+
+class Tagger(Protocol):
+    """Tags feedback texts with the labels of the active topics given."""
+
+    name: str
+
+    def tag(self, texts: Sequence[str], *, taxonomy: Sequence[Topic]) -> list[Tags]: ...
+
+
+def one_line_summary(text: str, *, limit: int = 140) -> str:
+    """The text's first sentence on one line, cut at a word boundary under `limit`."""
+    line = " ".join(text.split())
+    for stop in (". ", "! ", "? ", "\n"):
+        head, sep, _ = line.partition(stop)
+        if sep and len(head) >= 20:
+            line = head + stop.strip()
+    if len(line) <= limit:
+        return line
+    return line[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,111 @@
+"""The offline tagger works from any taxonomy it is given, and the evaluation scores it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from insights.evaluate import main as evaluate
+from insights.offline import OfflineTagger
+from insights.scoring import Labelled, score
+from insights.tagging import Tags, one_line_summary
+from insights.taxonomy import Topic
+
+pytestmark = pytest.mark.unit
+
+BIKE_SHOP = [
+    Topic(label="delivery", description="Shipping, couriers, delivery times and parcels."),
+    Topic(label="repairs", description="The workshop: repairs, servicing, mechanics and tune-ups."),
+    Topic(label="price", description="Prices, value for money, discounts and the bill."),
+    Topic(label="retired", description="Anything about the old loyalty card.", active=False),
+]
+
+
+@pytest.fixture(scope="module")
+def tagger() -> OfflineTagger:
+    return OfflineTagger()
+
+
+def test_topics_come_from_the_taxonomy_given(tagger: OfflineTagger) -> None:
+    texts = [
+        "The courier lost my parcel and the shipping took three weeks.",
+        "The mechanic fixed my brakes in an hour, great repair.",
+        "Way too expensive for what you get.",
+    ]
+    tagged = tagger.tag(texts, taxonomy=BIKE_SHOP)
+    assert [t.topics for t in tagged] == [("delivery",), ("repairs",), ("price",)]
+
+
+def test_inactive_topics_are_never_tagged(tagger: OfflineTagger) -> None:
+    (tagged,) = tagger.tag(["My old loyalty card stopped working."], taxonomy=BIKE_SHOP)
+    assert "retired" not in tagged.topics
+
+
+def test_text_about_no_topic_gets_none(tagger: OfflineTagger) -> None:
+    (tagged,) = tagger.tag(["Thanks, have a nice day!"], taxonomy=BIKE_SHOP)
+    assert tagged.topics == ()
+
+
+def test_sentiment_positive_negative_and_mixed(tagger: OfflineTagger) -> None:
+    tagged = tagger.tag(
+        [
+            "Fantastic shop, friendly people, I love it.",
+            "Terrible, they broke my wheel and never apologised.",
+            "The repair was excellent but the delivery was awful and very late.",
+        ],
+        taxonomy=BIKE_SHOP,
+    )
+    assert [t.sentiment for t in tagged] == ["positive", "negative", "mixed"]
+
+
+def test_summary_is_one_line_and_bounded() -> None:
+    text = "The saddle is comfortable.\nBut the bell rattles " + "and rattles " * 30
+    summary = one_line_summary(text, limit=60)
+    assert "\n" not in summary
+    assert len(summary) <= 60
+    assert one_line_summary("Short and sweet.") == "Short and sweet."
+
+
+def test_score_counts_multi_label_f1_and_skips_mixed_sentiment() -> None:
+    rows = [
+        Labelled("a", frozenset({"x"}), "positive"),
+        Labelled("b", frozenset({"x", "y"}), "negative"),
+        Labelled("c", frozenset(), "mixed"),
+    ]
+    tags = [
+        Tags(("x",), "positive", "a"),
+        Tags(("y",), "positive", "b"),
+        Tags(("y",), "mixed", "c"),
+    ]
+    result = score(rows, tags, ["x", "y"])
+    # x: tp 1, fn 1 -> 2/3; y: tp 1, fp 1 -> 2/3; micro: tp 2, fp 1, fn 1 -> 2/3
+    assert result["macro_f1"] == pytest.approx(0.6667, abs=1e-4)
+    assert result["micro_f1"] == pytest.approx(0.6667, abs=1e-4)
+    assert result["sentiment_accuracy"] == 0.5
+
+
+def test_evaluate_prints_json_and_writes_predictions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taxonomy = tmp_path / "t.json"
+    taxonomy.write_text(json.dumps([t.model_dump() for t in BIKE_SHOP]))
+    data = tmp_path / "d.jsonl"
+    data.write_text(
+        "\n".join(
+            json.dumps(row)
+            for row in (
+                {"text": "Shipping was slow.", "topics": ["delivery"], "sentiment": "negative"},
+                {"text": "Great value!", "topics": ["price"], "sentiment": "positive"},
+            )
+        )
+    )
+    out = tmp_path / "p.jsonl"
+    evaluate(["--taxonomy", str(taxonomy), "--data", str(data), "--predictions", str(out)])
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(result) >= {"macro_f1", "micro_f1", "sentiment_accuracy", "rows_per_s"}
+    assert result["rows"] == 2
+    predictions = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [set(p) for p in predictions] == [{"text", "topics", "sentiment"}] * 2
+    assert predictions[0]["topics"] == ["delivery"]
