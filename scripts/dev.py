@@ -47,6 +47,8 @@ ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "dev-twilio-auth-token-0000000000"
 API_SECRET = "dev-api-secret"
 BUSINESS = "whatsapp:+14155238886"
+# The chart's components, each wired below with its settings (tests/deploy/test_registry.py).
+SERVICES = ("ingress", "analyzer", "messenger", "media", "persistence")
 
 
 class DevSettings(BaseSettings):
@@ -103,7 +105,7 @@ def apps(
     port = dev.dev_base_port
     ports = {
         name: port + i
-        for i, name in enumerate(("ingress", "analyzer", "messenger", "media", "persistence"))
+        for i, name in enumerate(SERVICES)
     }
     emulator = f"http://{dev.host}:{dev.emulator_port}"
     local = ["127.0.0.1", "localhost"]

@@ -11,6 +11,8 @@ import pytest
 import yaml
 from kubernetes_validate.utils import latest_version
 
+from feedback_contracts import topics as topic_names
+from harness.registry import chart_values, services
 from harness.tools import ensure_helm
 
 pytestmark = pytest.mark.deploy
@@ -26,7 +28,7 @@ SECRET_ENV = {
     "OPENAI_API_KEY",
     "DATABASE_URL",
 }
-COMPONENTS = {"ingress", "analyzer", "messenger", "media", "persistence"}
+COMPONENTS = set(services())
 
 
 def helm(*args: str) -> subprocess.CompletedProcess[str]:
@@ -155,9 +157,11 @@ def test_full_values_add_the_webhook_ingress_keda_and_strimzi_topics() -> None:
     kinds = [doc["kind"] for doc in docs]
     (ingress,) = [doc for doc in docs if doc["kind"] == "Ingress"]
     assert ingress["spec"]["tls"][0]["secretName"] == "feedback-example-com-tls"
-    assert kinds.count("ScaledObject") == 4 and kinds.count("KafkaTopic") == 12
-    topics = {doc["spec"]["topicName"] for doc in docs if doc["kind"] == "KafkaTopic"}
-    assert "whatsapp.inbound-messages.dlq" in topics
+    consumers = [c for c, spec in chart_values()["components"].items() if spec.get("consumes")]
+    assert kinds.count("ScaledObject") == len(consumers)
+    topics = [doc["spec"]["topicName"] for doc in docs if doc["kind"] == "KafkaTopic"]
+    # The chart's topic list is checked against the contracts' (it cannot import them).
+    assert sorted(topics) == sorted([*topic_names.ALL, *map(topic_names.dead_letter, topic_names.ALL)])
 
 
 def test_an_enabled_ingress_without_a_host_is_refused() -> None:

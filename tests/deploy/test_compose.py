@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
+from harness import registry
 from harness.tools import compose_schema
 
 pytestmark = pytest.mark.deploy
@@ -40,15 +41,11 @@ def test_names_every_part_and_orders_start_up(compose: dict[str, Any]) -> None:
         "twilio",
         "provision",
         "migrate",
-        "ingress",
-        "analyzer",
-        "messenger",
-        "media",
-        "persistence",
+        *registry.services(),
     }
     for part in ("kafka", "postgres", "aws"):
         assert services[part]["healthcheck"]["test"]
-    for service in ("ingress", "analyzer", "messenger", "media", "persistence"):
+    for service in registry.services():
         depends = services[service]["depends_on"]
         assert depends["kafka"]["condition"] == "service_healthy"
         assert depends["provision"]["condition"] == "service_completed_successfully"

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.registry import services, workspace_members
+
 pytestmark = pytest.mark.deploy
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ["ingress", "analyzer", "messenger", "media", "persistence"]
-MEMBERS = ["libs/contracts", "libs/service-runtime", "libs/standins"] + [
-    f"services/{service}" for service in SERVICES
-]
+SERVICES = list(services())
+MEMBERS = workspace_members()
 
 
 def uv(*args: str, cwd: Path, venv: Path) -> None:

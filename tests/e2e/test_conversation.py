@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from harness.registry import services
 from media.metadata import strip_metadata
 from standins.openai_api import verdict
 from standins.tokens import count_prompt
@@ -19,7 +20,7 @@ from standins.tokens import count_prompt
 from .conftest import Customer, World
 
 pytestmark = pytest.mark.e2e
-SERVICES = {"ingress", "analyzer", "messenger", "media", "persistence"}
+SERVICES = set(services())
 
 
 def photo_with_gps() -> bytes:

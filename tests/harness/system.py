@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.processes import InfrastructureError, free_port, stop, wait_until
+from harness.registry import services
 
-SERVICES = ("ingress", "analyzer", "messenger", "media", "persistence")
+SERVICES = services()
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ import importlib
 import pytest
 from fastapi.testclient import TestClient
 
+from harness.registry import services
+
 pytestmark = pytest.mark.integration
 
-SERVICES = ["ingress", "analyzer", "messenger", "media", "persistence"]
+SERVICES = services()
 REQUIRED = {
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "TWILIO_AUTH_TOKEN": "t" * 32,
