@@ -103,10 +103,7 @@ def apps(
 ) -> dict[int, ASGIApp]:
     """The five services and the emulator, by port."""
     port = dev.dev_base_port
-    ports = {
-        name: port + i
-        for i, name in enumerate(SERVICES)
-    }
+    ports = {name: port + i for i, name in enumerate(SERVICES)}
     emulator = f"http://{dev.host}:{dev.emulator_port}"
     local = ["127.0.0.1", "localhost"]
     common = {

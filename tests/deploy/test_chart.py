@@ -161,7 +161,8 @@ def test_full_values_add_the_webhook_ingress_keda_and_strimzi_topics() -> None:
     assert kinds.count("ScaledObject") == len(consumers)
     topics = [doc["spec"]["topicName"] for doc in docs if doc["kind"] == "KafkaTopic"]
     # The chart's topic list is checked against the contracts' (it cannot import them).
-    assert sorted(topics) == sorted([*topic_names.ALL, *map(topic_names.dead_letter, topic_names.ALL)])
+    expected = [*topic_names.ALL, *map(topic_names.dead_letter, topic_names.ALL)]
+    assert sorted(topics) == sorted(expected)
 
 
 def test_an_enabled_ingress_without_a_host_is_refused() -> None:
