@@ -40,6 +40,7 @@ from feedback_contracts import (
     ReplyRequested,
 )
 from service_runtime.publishing import RecordingPublisher
+from service_runtime.routing import unwrap
 from standins.openai_api import OpenAIState, create_app
 from standins.tokens import count_prompt
 
@@ -202,7 +203,9 @@ async def replay(script: Script, deps: Analyzer, customer: str) -> list[Turn]:
             body=text,
             media=media if index == script.photo_at else [],
         )
-        await handle_inbound(Envelope.wrap(message, source="bench", correlation_id=sid), deps=deps)
+        await handle_inbound(
+            *unwrap(Envelope.wrap(message, source="bench", correlation_id=sid)), deps=deps
+        )
         reply = publisher.of_type(ReplyRequested)[-1].data
         assert isinstance(reply, ReplyRequested)
         transcript += [Turn(role="customer", text=text), Turn(role="assistant", text=reply.body)]

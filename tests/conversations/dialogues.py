@@ -28,6 +28,7 @@ from feedback_contracts import (
     ReplyRequested,
 )
 from service_runtime.publishing import RecordingPublisher
+from service_runtime.routing import unwrap
 
 HERE = Path(__file__).parent
 CUSTOMER = "whatsapp:+15550009999"
@@ -89,7 +90,7 @@ async def play(dialogue: Dialogue, verdicts: VerdictSource, *, strict: bool = Tr
     store, publisher = InMemorySessionStore(), RecordingPublisher()
     deps = Analyzer(store=store, verdicts=verdicts, publisher=publisher, clock=_Clock())
     for index, turn in enumerate(dialogue.turns, start=1):
-        await handle_inbound(_inbound(index, turn), deps=deps)
+        await handle_inbound(*unwrap(_inbound(index, turn)), deps=deps)
     replies = [e.data.body for e in publisher.of_type(ReplyRequested)]  # type: ignore[attr-defined]
     done = [e.data for e in publisher.of_type(FeedbackCompleted)]
     stored = None

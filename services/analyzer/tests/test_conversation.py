@@ -18,6 +18,7 @@ from feedback_contracts import (
     ReplyRequested,
 )
 from service_runtime.publishing import RecordingPublisher
+from service_runtime.routing import unwrap
 
 pytestmark = pytest.mark.unit
 CUSTOMER = "whatsapp:+15550001111"
@@ -68,7 +69,7 @@ def recorded(deps: Analyzer) -> RecordingPublisher:
 
 async def converse(deps: Analyzer, *messages: tuple[str, str, list[MediaItem] | None]) -> None:
     for sid, body, media in messages:
-        await handle_inbound(inbound(sid, body, media), deps=deps)
+        await handle_inbound(*unwrap(inbound(sid, body, media)), deps=deps)
 
 
 async def test_offline_conversation_completes_with_product_feedback_and_photo() -> None:
@@ -173,8 +174,10 @@ def test_history_is_bounded_by_the_token_budget() -> None:
 async def test_kafka_redelivery_republishes_the_committed_turn() -> None:
     deps = analyzer()
     envelope = inbound("SM1", "Hi")
-    await handle_inbound(envelope, deps=deps)
-    await handle_inbound(envelope, deps=deps)  # same record again: offset was not committed
+    await handle_inbound(*unwrap(envelope), deps=deps)
+    await handle_inbound(
+        *unwrap(envelope), deps=deps
+    )  # same record again: offset was not committed
     ids = [e.data.reply_id for e in recorded(deps).of_type(ReplyRequested)]  # type: ignore[attr-defined]
     assert ids == ["SM1:reply", "SM1:reply"]  # the messenger sends it once
     assert isinstance(deps.store, InMemorySessionStore)
@@ -195,10 +198,10 @@ async def test_a_stale_cached_session_is_caught_and_reread() -> None:
         )
         for _ in range(2)
     )
-    await handle_inbound(inbound("SM1", "Hi"), deps=first)
-    await handle_inbound(inbound("SM2", "Acme kettle"), deps=second)  # partition moved
+    await handle_inbound(*unwrap(inbound("SM1", "Hi")), deps=first)
+    await handle_inbound(*unwrap(inbound("SM2", "Acme kettle")), deps=second)  # partition moved
     with pytest.raises(StaleSession):
-        await handle_inbound(inbound("SM3", "It leaks"), deps=first)
-    await handle_inbound(inbound("SM3", "It leaks"), deps=first)  # the loop's retry
+        await handle_inbound(*unwrap(inbound("SM3", "It leaks")), deps=first)
+    await handle_inbound(*unwrap(inbound("SM3", "It leaks")), deps=first)  # the loop's retry
     (session,) = shared.sessions.values()
     assert (session.product_name, session.feedback) == ("Acme kettle", "It leaks")

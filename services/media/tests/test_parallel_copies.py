@@ -16,6 +16,7 @@ from media.handlers import MediaCopier, handle_feedback_completed
 from media.sink import StoredObject
 from media.source import Download
 from service_runtime.publishing import RecordingPublisher
+from service_runtime.routing import unwrap
 
 pytestmark = pytest.mark.unit
 
@@ -69,5 +70,7 @@ def completed(customer: int) -> Envelope:
 async def test_at_most_the_configured_copies_run_at_once() -> None:
     sink, publisher = StoredAlready(), RecordingPublisher()
     deps = MediaCopier(Unused(), sink, publisher, copies=asyncio.Semaphore(2))
-    await asyncio.gather(*(handle_feedback_completed(completed(n), deps=deps) for n in range(6)))
+    await asyncio.gather(
+        *(handle_feedback_completed(*unwrap(completed(n)), deps=deps) for n in range(6))
+    )
     assert sink.most == 2 and len(publisher.published) == 6

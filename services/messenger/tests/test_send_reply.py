@@ -17,6 +17,7 @@ from messenger.splitting import split_body
 from service_runtime.consent import Consent, InMemoryConsentStore
 from service_runtime.failures import TransientError, is_transient
 from service_runtime.publishing import RecordingPublisher
+from service_runtime.routing import unwrap
 
 pytestmark = pytest.mark.unit
 CUSTOMER = "whatsapp:+15550001111"
@@ -56,7 +57,7 @@ def test_from_number_is_normalized() -> None:
 
 async def test_long_reply_goes_out_as_two_messages() -> None:
     deps = messenger(sender := RecordingSender())
-    await handle_reply_requested(request("x" * 1700), deps=deps)
+    await handle_reply_requested(*unwrap(request("x" * 1700)), deps=deps)
     assert [len(body) for _, _, body, _ in sender.sent] == [1600, 100]
     (sent,) = published(deps).of_type(ReplySent)
     assert isinstance(sent.data, ReplySent) and len(sent.data.twilio_message_sids) == 2
@@ -65,14 +66,14 @@ async def test_long_reply_goes_out_as_two_messages() -> None:
 
 async def test_rate_limited_then_success_sends_once() -> None:
     deps = messenger(sender := RecordingSender(failures=[SendError(429, 20429, "Too Many")]))
-    await handle_reply_requested(request(), deps=deps)
+    await handle_reply_requested(*unwrap(request()), deps=deps)
     assert sender.attempts == 2 and len(sender.sent) == 1
     assert len(published(deps).of_type(ReplySent)) == 1
 
 
 async def test_outside_window_is_final_without_retry() -> None:
     deps = messenger(sender := RecordingSender(failures=[SendError(400, 63016, "outside window")]))
-    await handle_reply_requested(request(), deps=deps)
+    await handle_reply_requested(*unwrap(request()), deps=deps)
     assert sender.attempts == 1 and sender.sent == []
     (failed,) = published(deps).of_type(ReplyFailed)
     assert isinstance(failed.data, ReplyFailed)
@@ -82,8 +83,8 @@ async def test_outside_window_is_final_without_retry() -> None:
 async def test_redelivered_request_is_not_sent_twice() -> None:
     ledger = InMemorySendLedger()
     deps = messenger(sender := RecordingSender(), ledger)
-    await handle_reply_requested(request(), deps=deps)
-    await handle_reply_requested(request(), deps=deps)
+    await handle_reply_requested(*unwrap(request()), deps=deps)
+    await handle_reply_requested(*unwrap(request()), deps=deps)
     assert len(sender.sent) == 1
     sids = [env.data.twilio_message_sids for env in published(deps).of_type(ReplySent)]  # type: ignore[attr-defined]
     assert sids[0] == sids[1]
@@ -94,9 +95,9 @@ async def test_an_unanswered_send_is_settled_with_twilio_before_anything_else() 
     ledger = InMemorySendLedger()
     deps = messenger(sender := RecordingSender(failures=[timeout]), ledger)
     with pytest.raises(TransientError):  # the claim stays; the consumer loop retries later
-        await handle_reply_requested(request(), deps=deps)
+        await handle_reply_requested(*unwrap(request()), deps=deps)
     with pytest.raises(TransientError):  # Twilio lacks it, but the request may still arrive
-        await handle_reply_requested(request(), deps=deps)
+        await handle_reply_requested(*unwrap(request()), deps=deps)
     assert sender.attempts == 1 and ledger.records["SM1:reply#0"].state == "sending"
 
 
@@ -107,7 +108,7 @@ async def test_a_part_twilio_has_is_marked_sent_not_sent_again() -> None:
     await sender.send(
         to=CUSTOMER, from_="whatsapp:+14155238886", body="Thanks!", status_callback=None
     )
-    await handle_reply_requested(request(), deps=deps)
+    await handle_reply_requested(*unwrap(request()), deps=deps)
     assert sender.attempts == 1 and ledger.records["SM1:reply#0"].state == "sent"
     (sent,) = published(deps).of_type(ReplySent)
     assert sent.data.twilio_message_sids == ["SM" + "0" * 31 + "1"]  # type: ignore[attr-defined]
@@ -118,7 +119,7 @@ async def test_a_part_twilio_never_got_is_sent_once_the_claim_is_old_enough() ->
     deps = messenger(sender, ledger)
     deps = replace(deps, policy=replace(deps.policy, settle_after=timedelta(0)))
     await ledger.claim("SM1:reply#0")  # claimed, then the process died before sending
-    await handle_reply_requested(request(), deps=deps)
+    await handle_reply_requested(*unwrap(request()), deps=deps)
     assert [body for _, _, body, _ in sender.sent] == ["Thanks!"]
     assert ledger.records["SM1:reply#0"].state == "sent"
 
@@ -134,7 +135,7 @@ async def test_when_twilio_cannot_be_asked_the_part_waits() -> None:
 
     sender.find_sent = unreachable  # type: ignore[method-assign]
     with pytest.raises(TransientError):
-        await handle_reply_requested(request(), deps=deps)
+        await handle_reply_requested(*unwrap(request()), deps=deps)
     assert sender.attempts == 0 and not published(deps).of_type(ReplyFailed)
 
 
@@ -143,7 +144,7 @@ async def test_exhausted_retries_release_the_claim_and_wait_twilio_out() -> None
     ledger = InMemorySendLedger()
     deps = messenger(RecordingSender(failures=errors), ledger)
     with pytest.raises(TransientError) as raised:
-        await handle_reply_requested(request(), deps=deps)
+        await handle_reply_requested(*unwrap(request()), deps=deps)
     assert ledger.records == {}
     assert is_transient(raised.value) and isinstance(raised.value.__cause__, SendError)
 
@@ -152,8 +153,10 @@ async def test_an_opted_out_customer_gets_nothing_but_the_notice_owed() -> None:
     consent = InMemoryConsentStore()
     await consent.set(CUSTOMER, Consent(True, "keyword", notice_reply_id="SM9:reply"))
     deps = replace(messenger(sender := RecordingSender()), consent=consent)
-    await handle_reply_requested(request("Anything else?"), deps=deps)
-    await handle_reply_requested(request("You won't get more messages.", "SM9:reply"), deps=deps)
+    await handle_reply_requested(*unwrap(request("Anything else?")), deps=deps)
+    await handle_reply_requested(
+        *unwrap(request("You won't get more messages.", "SM9:reply")), deps=deps
+    )
     assert [body for _, _, body, _ in sender.sent] == ["You won't get more messages."]
     (failed,) = published(deps).of_type(ReplyFailed)
     assert failed.data.error_code == "opted_out"  # type: ignore[attr-defined]
@@ -163,6 +166,6 @@ async def test_twilios_21610_marks_the_customer_opted_out() -> None:
     consent = InMemoryConsentStore()
     refused = SendError(400, 21610, "Attempt to send to unsubscribed recipient")
     deps = replace(messenger(RecordingSender(failures=[refused])), consent=consent)
-    await handle_reply_requested(request(), deps=deps)
+    await handle_reply_requested(*unwrap(request()), deps=deps)
     assert (await consent.get(CUSTOMER)).opted_out
     assert (await consent.get(CUSTOMER)).source == "twilio-21610"

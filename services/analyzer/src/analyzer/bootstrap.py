@@ -16,12 +16,13 @@ from analyzer.llm import OpenAIVerdicts, VerdictSource
 from analyzer.offline import OfflineVerdicts
 from analyzer.sessions import CachedSessions
 from analyzer.settings import AnalyzerSettings
-from feedback_contracts import topics
+from feedback_contracts import InboundMessage
 from service_runtime.app import Wiring, service_app
 from service_runtime.consent import CachedConsent, DynamoConsentStore
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
+from service_runtime.routing import by_topic, on
 
 
 def verdict_source(settings: AnalyzerSettings) -> VerdictSource:
@@ -85,7 +86,8 @@ def create_app(settings: AnalyzerSettings, *, bus: InProcessBus | None = None) -
             pricing=pricing(settings),
             consent=CachedConsent(DynamoConsentStore(dynamodb.Table(settings.opt_outs_table))),
         )
-        handler = functools.partial(handle_inbound, deps=deps)
-        return Wiring(handlers={topics.INBOUND_MESSAGES: handler})
+        return Wiring(
+            handlers=by_topic(on(InboundMessage, functools.partial(handle_inbound, deps=deps)))
+        )
 
     return service_app(settings, wire=wire, bus=bus)

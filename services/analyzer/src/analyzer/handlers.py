@@ -31,7 +31,6 @@ from feedback_contracts import (
     ReplyRequestedV2,
 )
 from service_runtime.consent import ConsentStore, InMemoryConsentStore
-from service_runtime.consuming import PermanentError
 from service_runtime.publishing import Publisher
 
 log = logging.getLogger(__name__)
@@ -93,11 +92,8 @@ class TurnResult:
     persist_reply: bool
 
 
-async def handle_inbound(envelope: Envelope, *, deps: Analyzer) -> None:
+async def handle_inbound(message: InboundMessage, envelope: Envelope, *, deps: Analyzer) -> None:
     """Handle a customer's message exactly once, even when Kafka or Twilio deliver it again."""
-    message = envelope.data
-    if not isinstance(message, InboundMessage):
-        raise PermanentError(f"unexpected event {envelope.type} on the inbound topic")
     if await handled_by_channel(envelope, message, consent=deps.consent, publisher=deps.publisher):
         return
     latest = await deps.store.latest_session(message.sender_id)

@@ -9,7 +9,7 @@ import boto3
 import httpx
 from fastapi import FastAPI
 
-from feedback_contracts import topics
+from feedback_contracts import FeedbackCompleted
 from media.handlers import MediaCopier, handle_feedback_completed
 from media.safety import HostPolicy
 from media.settings import MediaSettings
@@ -19,6 +19,7 @@ from service_runtime.app import Wiring, service_app
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
+from service_runtime.routing import by_topic, on
 
 
 def create_app(settings: MediaSettings, *, bus: InProcessBus | None = None) -> FastAPI:
@@ -58,6 +59,6 @@ def create_app(settings: MediaSettings, *, bus: InProcessBus | None = None) -> F
             sink.close()
 
         handler = functools.partial(handle_feedback_completed, deps=deps)
-        return Wiring(handlers={topics.FEEDBACK_COMPLETED: handler}, closers=[close])
+        return Wiring(handlers=by_topic(on(FeedbackCompleted, handler)), closers=[close])
 
     return service_app(settings, wire=wire, bus=bus)

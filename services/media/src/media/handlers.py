@@ -11,7 +11,6 @@ from media.copying import copy_media_to_s3
 from media.safety import MediaRefused
 from media.sink import MediaSink
 from media.source import MediaSource
-from service_runtime.consuming import PermanentError
 from service_runtime.publishing import Publisher
 
 log = logging.getLogger(__name__)
@@ -31,11 +30,10 @@ class MediaCopier:
     delete_after_copy: bool = False
 
 
-async def handle_feedback_completed(envelope: Envelope, *, deps: MediaCopier) -> None:
+async def handle_feedback_completed(
+    completed: FeedbackCompleted, envelope: Envelope, *, deps: MediaCopier
+) -> None:
     """One media-stored event per item: stored with its S3 URI, or refused with the reason."""
-    completed = envelope.data
-    if not isinstance(completed, FeedbackCompleted):
-        raise PermanentError(f"unexpected event {envelope.type} on the feedback topic")
     for media in completed.media:
         async with deps.copies:
             stored = await asyncio.to_thread(_copy, media, deps)

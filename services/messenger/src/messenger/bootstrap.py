@@ -8,7 +8,7 @@ from datetime import timedelta
 import boto3
 from fastapi import FastAPI
 
-from feedback_contracts import topics
+from feedback_contracts import ReplyRequested, topics
 from messenger.handlers import Messenger, SendPolicy, handle_reply_requested
 from messenger.ledger import DynamoSendLedger
 from messenger.ratelimit import SendRateLimiter
@@ -19,6 +19,7 @@ from service_runtime.consent import DynamoConsentStore
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
+from service_runtime.routing import by_topic, on
 
 
 def create_app(settings: MessengerSettings, *, bus: InProcessBus | None = None) -> FastAPI:
@@ -53,7 +54,7 @@ def create_app(settings: MessengerSettings, *, bus: InProcessBus | None = None) 
         )
         handler = functools.partial(handle_reply_requested, deps=deps)
         return Wiring(
-            handlers={topics.REPLY_REQUESTS: handler},
+            handlers=by_topic(on(ReplyRequested, handler)),
             closers=[sender.close],
             on_share=lambda shares: limiter.set_share(shares[topics.REPLY_REQUESTS]),
         )

@@ -15,7 +15,6 @@ from messenger.ratelimit import SendRateLimiter
 from messenger.sending import MessageSender, SendError
 from messenger.splitting import split_body
 from service_runtime.consent import Consent, ConsentStore, InMemoryConsentStore
-from service_runtime.consuming import PermanentError
 from service_runtime.failures import TransientError
 from service_runtime.publishing import Publisher
 
@@ -54,11 +53,10 @@ class Messenger:
     consent: ConsentStore = field(default_factory=InMemoryConsentStore)
 
 
-async def handle_reply_requested(envelope: Envelope, *, deps: Messenger) -> None:
+async def handle_reply_requested(
+    request: ReplyRequested, envelope: Envelope, *, deps: Messenger
+) -> None:
     """Send each part once; publish reply-sent, or reply-failed for a final error."""
-    request = envelope.data
-    if not isinstance(request, ReplyRequested):
-        raise PermanentError(f"unexpected event {envelope.type} on the reply topic")
     consent = await deps.consent.get(request.recipient)
     if not consent.allows(request.reply_id):
         await _failed(envelope, request, deps, "opted_out", "the customer opted out")

@@ -9,13 +9,20 @@ from sqlalchemy import create_engine
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import sessionmaker
 
-from feedback_contracts import topics
+from feedback_contracts import (
+    DeliveryStatus,
+    FeedbackCompleted,
+    MediaStored,
+    ReplyFailed,
+    ReplySent,
+)
 from persistence.api import replies_router, router
 from persistence.handlers import (
     handle_delivery_status,
     handle_feedback_completed,
     handle_media_stored,
-    handle_reply_outcome,
+    handle_reply_failed,
+    handle_reply_sent,
 )
 from persistence.settings import PersistenceSettings
 from persistence.store import FeedbackStore
@@ -23,6 +30,7 @@ from service_runtime.app import Wiring, service_app
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
+from service_runtime.routing import by_topic, on
 
 
 def create_app(settings: PersistenceSettings, *, bus: InProcessBus | None = None) -> FastAPI:
@@ -49,14 +57,13 @@ def create_app(settings: PersistenceSettings, *, bus: InProcessBus | None = None
             engine.dispose()
 
         return Wiring(
-            handlers={
-                topics.FEEDBACK_COMPLETED: functools.partial(
-                    handle_feedback_completed, store=store
-                ),
-                topics.MEDIA_STORED: functools.partial(handle_media_stored, store=store),
-                topics.REPLY_OUTCOMES: functools.partial(handle_reply_outcome, store=store),
-                topics.DELIVERY_STATUS: functools.partial(handle_delivery_status, store=store),
-            },
+            handlers=by_topic(
+                on(FeedbackCompleted, functools.partial(handle_feedback_completed, store=store)),
+                on(MediaStored, functools.partial(handle_media_stored, store=store)),
+                on(ReplySent, handle_reply_sent),
+                on(ReplyFailed, functools.partial(handle_reply_failed, store=store)),
+                on(DeliveryStatus, functools.partial(handle_delivery_status, store=store)),
+            ),
             closers=[close],
             transient=(database_unavailable,),
         )
