@@ -1,9 +1,12 @@
-"""Composition root: create the adapters once and wire them into the handler."""
+"""Composition root: create the adapters once and wire them into the handler; a test passes
+its own (`create_app(settings, adapters=MediaAdapters(InMemoryMediaSource(...), ...))`)."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import boto3
 import httpx
@@ -13,8 +16,8 @@ from feedback_contracts import FeedbackCompleted
 from media.handlers import MediaCopier, handle_feedback_completed
 from media.safety import HostPolicy
 from media.settings import MediaSettings
-from media.sink import S3MediaSink
-from media.source import TwilioMediaSource
+from media.sink import MediaSink, S3MediaSink
+from media.source import MediaSource, TwilioMediaSource
 from service_runtime.app import Wiring, service_app
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
@@ -22,41 +25,60 @@ from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
 
 
-def create_app(settings: MediaSettings, *, bus: InProcessBus | None = None) -> FastAPI:
-    """The media service as a FastAPI app."""
+@dataclass
+class MediaAdapters:
+    """Where media comes from and goes to, and what to close at shutdown."""
+
+    source: MediaSource
+    sink: MediaSink
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def twilio_to_s3(settings: MediaSettings) -> MediaAdapters:
+    """Twilio's media URLs, with their credentials, into the S3 bucket."""
     token = settings.twilio_auth_token.get_secret_value()
-    register_secrets(token)
+    http = httpx.Client(timeout=settings.media_timeout_s)
+    s3 = boto3.client("s3", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
+    policy = HostPolicy(
+        api_hosts=tuple(settings.twilio_api_hosts),
+        cdn_hosts=tuple(settings.media_cdn_hosts),
+        trusted_private=tuple(settings.media_trusted_private_hosts),
+    )
+    sink = S3MediaSink(
+        s3, bucket=settings.s3_bucket_name, part_size=settings.media_part_size_mb * 2**20
+    )
+    source = TwilioMediaSource(
+        http,
+        account_sid=settings.twilio_account_sid,
+        auth_token=token,
+        policy=policy,
+        attempts=settings.media_download_attempts,
+    )
+    return MediaAdapters(source, sink, [http.close, sink.close])
+
+
+def create_app(
+    settings: MediaSettings,
+    *,
+    bus: InProcessBus | None = None,
+    adapters: MediaAdapters | None = None,
+) -> FastAPI:
+    """The media service as a FastAPI app."""
+    register_secrets(settings.twilio_auth_token.get_secret_value())
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
-        http = httpx.Client(timeout=settings.media_timeout_s)
-        s3 = boto3.client(
-            "s3", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
-        )
-        policy = HostPolicy(
-            api_hosts=tuple(settings.twilio_api_hosts),
-            cdn_hosts=tuple(settings.media_cdn_hosts),
-            trusted_private=tuple(settings.media_trusted_private_hosts),
-        )
-        sink = S3MediaSink(
-            s3, bucket=settings.s3_bucket_name, part_size=settings.media_part_size_mb * 2**20
-        )
+        used = adapters or twilio_to_s3(settings)
         deps = MediaCopier(
-            source=TwilioMediaSource(
-                http,
-                account_sid=settings.twilio_account_sid,
-                auth_token=token,
-                policy=policy,
-                attempts=settings.media_download_attempts,
-            ),
-            sink=sink,
+            source=used.source,
+            sink=used.sink,
             publisher=publisher,
             delete_after_copy=settings.delete_twilio_media_after_copy,
             copies=asyncio.Semaphore(settings.media_parallel_copies),
         )
 
         async def close() -> None:
-            http.close()
-            sink.close()
+            for closer in used.closers:
+                closer()
 
         handler = functools.partial(handle_feedback_completed, deps=deps)
         return Wiring(handlers=by_topic(on(FeedbackCompleted, handler)), closers=[close])

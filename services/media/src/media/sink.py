@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
@@ -104,3 +104,28 @@ class S3MediaSink:
     def close(self) -> None:
         """Stop the upload threads."""
         self._uploads.shutdown()
+
+
+@dataclass
+class InMemoryMediaSink:
+    """A bucket held in memory: key -> (content type, bytes)."""
+
+    bucket: str = "media"
+    objects: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+    def find(self, key: str) -> StoredObject | None:
+        """The object under `key`, if stored."""
+        if key not in self.objects:
+            return None
+        content_type, body = self.objects[key]
+        return StoredObject(
+            self.bucket, key, content_type, len(body), hashlib.sha256(body).hexdigest()
+        )
+
+    def write(self, key: str, content_type: str, chunks: Iterable[bytes]) -> StoredObject:
+        """Store the bytes; a failure midway (a refused size) stores nothing."""
+        body = b"".join(chunks)
+        self.objects[key] = (content_type, body)
+        stored = self.find(key)
+        assert stored is not None
+        return stored

@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from persistence.store import FeedbackQuery, FeedbackStore
+from persistence.records import FeedbackRecords
+from persistence.store import FeedbackQuery
 from service_runtime.auth import require_bearer
 
 
@@ -43,8 +44,8 @@ class FeedbackPage(BaseModel):
     next_offset: int | None
 
 
-def _store(request: Request) -> FeedbackStore:
-    store: FeedbackStore = request.app.state.store
+def _store(request: Request) -> FeedbackRecords:
+    store: FeedbackRecords = request.app.state.store
     return store
 
 

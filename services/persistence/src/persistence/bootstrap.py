@@ -1,8 +1,10 @@
-"""Composition root: create the engine once and wire it into the handlers and the API."""
+"""Composition root: create the engine once and wire it into the handlers and the API; a
+test passes its own records (`create_app(settings, records=InMemoryFeedbackRecords())`)."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from sqlalchemy import create_engine
@@ -24,6 +26,7 @@ from persistence.handlers import (
     handle_reply_failed,
     handle_reply_sent,
 )
+from persistence.records import FeedbackRecords
 from persistence.settings import PersistenceSettings
 from persistence.store import FeedbackStore
 from service_runtime.app import Wiring, service_app
@@ -33,28 +36,45 @@ from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
 
 
-def create_app(settings: PersistenceSettings, *, bus: InProcessBus | None = None) -> FastAPI:
-    """The persistence service as a FastAPI app."""
+def sql_records(settings: PersistenceSettings) -> tuple[FeedbackStore, Callable[[], None]]:
+    """The SQL store on the configured database, and how to close its engine."""
+    engine = create_engine(
+        settings.database_url,
+        pool_pre_ping=True,
+        hide_parameters=True,  # errors must not carry a customer's text into the logs
+        **(
+            {"pool_size": settings.database_pool_size}
+            if "sqlite" not in settings.database_url
+            else {}
+        ),
+    )
+    _instrument(engine)
+    return FeedbackStore(sessionmaker(engine, expire_on_commit=False)), engine.dispose
+
+
+def create_app(
+    settings: PersistenceSettings,
+    *,
+    bus: InProcessBus | None = None,
+    records: FeedbackRecords | None = None,
+) -> FastAPI:
+    """The persistence service as a FastAPI app; `records` replaces the SQL store in tests."""
     secret = settings.intelligence_api_secret.get_secret_value()
     register_secrets(secret)
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
-        engine = create_engine(
-            settings.database_url,
-            pool_pre_ping=True,
-            hide_parameters=True,  # errors must not carry a customer's text into the logs
-            **(
-                {"pool_size": settings.database_pool_size}
-                if "sqlite" not in settings.database_url
-                else {}
-            ),
-        )
-        _instrument(engine)
-        store = FeedbackStore(sessionmaker(engine, expire_on_commit=False))
+        store: FeedbackRecords
+        closers = []
+        if records is None:
+            store, dispose = sql_records(settings)
+            closers.append(dispose)
+        else:
+            store = records
         app.state.store, app.state.api_secret = store, secret
 
         async def close() -> None:
-            engine.dispose()
+            for closer in closers:
+                closer()
 
         return Wiring(
             handlers=by_topic(

@@ -12,18 +12,18 @@ from feedback_contracts import (
     ReplyFailed,
     ReplySent,
 )
-from persistence.store import FeedbackStore
+from persistence.records import FeedbackRecords
 
 
 async def handle_feedback_completed(
-    completed: FeedbackCompleted, envelope: Envelope, *, store: FeedbackStore
+    completed: FeedbackCompleted, envelope: Envelope, *, store: FeedbackRecords
 ) -> None:
     """The Feedback row for a completed session."""
     await asyncio.to_thread(store.save_completed, completed)
 
 
 async def handle_media_stored(
-    stored: MediaStored, envelope: Envelope, *, store: FeedbackStore
+    stored: MediaStored, envelope: Envelope, *, store: FeedbackRecords
 ) -> None:
     """A media outcome, attached to its Feedback row."""
     await asyncio.to_thread(store.save_media, stored)
@@ -35,14 +35,14 @@ async def handle_reply_sent(sent: ReplySent, envelope: Envelope) -> None:
 
 
 async def handle_reply_failed(
-    failed: ReplyFailed, envelope: Envelope, *, store: FeedbackStore
+    failed: ReplyFailed, envelope: Envelope, *, store: FeedbackRecords
 ) -> None:
     """A reply that failed, and why, kept with the delivery statuses."""
     await asyncio.to_thread(store.save_reply_failed, failed)
 
 
 async def handle_delivery_status(
-    status: DeliveryStatus, envelope: Envelope, *, store: FeedbackStore
+    status: DeliveryStatus, envelope: Envelope, *, store: FeedbackRecords
 ) -> None:
     """Twilio's status callback for a message sent."""
     await asyncio.to_thread(store.save_delivery_status, status)

@@ -50,7 +50,7 @@ class FeedbackStore:
                 "feedback_text": event.feedback_text,
                 "media_urls": [],
                 "completed_at": event.completed_at,
-                **_llm_usage(event),
+                **llm_usage(event),
             }
             db.execute(_insert_ignoring_duplicates(db, Feedback, values, "session_id"))
             _refresh_media_urls(db, event.session_id)
@@ -131,7 +131,7 @@ def _lock_session(db: Session, session_id: str) -> None:
         db.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
 
-def _llm_usage(event: FeedbackCompleted) -> dict[str, Any]:
+def llm_usage(event: FeedbackCompleted) -> dict[str, Any]:
     """The LLM's cost columns; v1 events predate them and leave the defaults."""
     if not isinstance(event, FeedbackCompletedV2):
         return {}

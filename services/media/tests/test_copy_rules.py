@@ -1,0 +1,149 @@
+"""Media's rules through its fakes: where a copy goes, what is refused and why, and the
+composition root wired with fakes on the in-process bus."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import UTC, datetime
+
+import pytest
+from PIL import Image
+
+from feedback_contracts import Envelope, FeedbackCompleted, MediaReference, MediaStored, topics
+from media.bootstrap import MediaAdapters, create_app
+from media.handlers import MediaCopier, handle_feedback_completed
+from media.settings import MediaSettings
+from media.sink import InMemoryMediaSink
+from media.source import InMemoryMediaSource, MediaUnavailable
+from service_runtime.inprocess import InProcessBus
+from service_runtime.publishing import RecordingPublisher
+from service_runtime.routing import unwrap
+
+pytestmark = pytest.mark.unit
+URL = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+
+
+def jpeg(size: tuple[int, int] = (32, 24)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, "teal").save(out, "JPEG")
+    return out.getvalue()
+
+
+def completed(content_type: str = "image/jpeg") -> Envelope:
+    media = MediaReference(message_sid="MM1", media_sid="ME1", url=URL, content_type=content_type)
+    event = FeedbackCompleted(
+        session_id="s1",
+        sender_id="whatsapp:+15550001",
+        product_name="kettle",
+        feedback_text="it leaks",
+        media=[media],
+        completed_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(event, source="analyzer", correlation_id="SM1")
+
+
+async def copy(
+    source: InMemoryMediaSource,
+    sink: InMemoryMediaSink,
+    envelope: Envelope | None = None,
+    *,
+    delete_after_copy: bool = False,
+) -> MediaStored:
+    publisher = RecordingPublisher()
+    deps = MediaCopier(
+        source=source,
+        sink=sink,
+        publisher=publisher,
+        delete_after_copy=delete_after_copy,
+        copies=asyncio.Semaphore(1),
+    )
+    await handle_feedback_completed(*unwrap(envelope or completed()), deps=deps)
+    (stored,) = publisher.of_type(MediaStored)
+    assert isinstance(stored.data, MediaStored)
+    return stored.data
+
+
+async def test_a_photo_is_stored_under_its_message_and_media_sid() -> None:
+    sink = InMemoryMediaSink(bucket="theunce-project")
+    stored = await copy(InMemoryMediaSource({URL: ("image/jpeg", jpeg())}), sink)
+    assert stored.status == "stored"
+    assert stored.s3_uri == "s3://theunce-project/feedback-media/MM1/ME1.jpg"
+    assert list(sink.objects) == ["feedback-media/MM1/ME1.jpg"]
+    assert stored.sha256 and stored.size_bytes == len(sink.objects["feedback-media/MM1/ME1.jpg"][1])
+
+
+async def test_a_type_whatsapp_does_not_carry_is_refused_without_a_download() -> None:
+    source, sink = InMemoryMediaSource({URL: ("application/zip", b"PK..")}), InMemoryMediaSink()
+    stored = await copy(source, sink, completed("application/zip"))
+    assert stored.status == "refused" and "application/zip" in (stored.reason or "")
+    assert source.opened == [] and sink.objects == {}
+
+
+async def test_a_served_type_other_than_the_declared_one_is_refused() -> None:
+    sink = InMemoryMediaSink()
+    stored = await copy(InMemoryMediaSource({URL: ("video/mp4", b"\x00" * 64)}), sink)
+    assert stored.status == "refused" and "video/mp4" in (stored.reason or "")
+    assert sink.objects == {}
+
+
+async def test_an_image_over_five_megabytes_is_refused_and_nothing_stored() -> None:
+    sink = InMemoryMediaSink()
+    big = jpeg() + b"\x00" * (5 * 2**20)
+    stored = await copy(InMemoryMediaSource({URL: ("image/jpeg", big)}), sink)
+    assert stored.status == "refused" and "bytes" in (stored.reason or "")
+    assert sink.objects == {}
+
+
+async def test_bytes_that_are_not_the_declared_kind_are_refused() -> None:
+    sink = InMemoryMediaSink()
+    stored = await copy(InMemoryMediaSource({URL: ("image/jpeg", b"<html>not a photo" * 4)}), sink)
+    assert stored.status == "refused"
+    assert sink.objects == {}
+
+
+async def test_a_copy_already_made_is_not_downloaded_again() -> None:
+    source, sink = InMemoryMediaSource({URL: ("image/jpeg", jpeg())}), InMemoryMediaSink()
+    first = await copy(source, sink)
+    second = await copy(source, sink)
+    assert source.opened == [URL]
+    assert second.s3_uri == first.s3_uri
+
+
+async def test_twilio_media_is_deleted_after_the_copy_when_configured() -> None:
+    source = InMemoryMediaSource({URL: ("image/jpeg", jpeg())})
+    await copy(source, InMemoryMediaSink(), delete_after_copy=True)
+    assert source.deleted == [URL]
+
+
+async def test_media_twilio_cannot_serve_yet_is_a_transient_failure() -> None:
+    with pytest.raises(MediaUnavailable):
+        await copy(InMemoryMediaSource({}), InMemoryMediaSink())
+
+
+async def test_the_composition_root_takes_fakes() -> None:
+    bus = InProcessBus()
+    stored: list[Envelope] = []
+
+    async def collect(envelope: Envelope) -> None:
+        stored.append(envelope)
+
+    settings = MediaSettings(
+        environment="local",
+        kafka_bootstrap_servers="in-process",
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="t" * 32,
+    )
+    sink = InMemoryMediaSink()
+    adapters = MediaAdapters(InMemoryMediaSource({URL: ("image/jpeg", jpeg())}), sink)
+    consumer = bus.subscribe("test", {topics.MEDIA_STORED: collect})
+    listening = asyncio.create_task(consumer.run())
+    app = create_app(settings, bus=bus, adapters=adapters)
+    async with app.router.lifespan_context(app):
+        await bus.publish(completed())
+        async with asyncio.timeout(5):
+            while not stored:
+                await asyncio.sleep(0.01)
+    consumer.stop()
+    await listening
+    assert list(sink.objects) == ["feedback-media/MM1/ME1.jpg"]

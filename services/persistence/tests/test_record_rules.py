@@ -1,0 +1,160 @@
+"""Persistence's rules, each run against the in-memory fake and against the SQL store on
+SQLite after `alembic upgrade head`, so the fake cannot drift from the store it stands for;
+then the composition root wired with the fake on the in-process bus."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import sessionmaker
+
+from feedback_contracts import (
+    DeliveryStatus,
+    Envelope,
+    FeedbackCompleted,
+    FeedbackCompletedV2,
+    LlmUsage,
+    MediaStored,
+    ReplyFailed,
+)
+from persistence.bootstrap import create_app
+from persistence.migrate import alembic_config
+from persistence.records import FeedbackRecords, InMemoryFeedbackRecords
+from persistence.settings import PersistenceSettings
+from persistence.store import FeedbackQuery, FeedbackStore
+from service_runtime.inprocess import InProcessBus
+
+pytestmark = pytest.mark.unit
+CUSTOMER = "whatsapp:+15550001"
+
+
+@pytest.fixture(params=["in-memory", "sql"])
+def records(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FeedbackRecords]:
+    if request.param == "in-memory":
+        yield InMemoryFeedbackRecords()
+        return
+    url = f"sqlite:///{tmp_path / 'feedback.db'}"
+    command.upgrade(alembic_config(url), "head")
+    engine = sa.create_engine(url)
+    yield FeedbackStore(sessionmaker(engine, expire_on_commit=False))
+    engine.dispose()
+
+
+def completed(session: str = "s1", product: str = "kettle", **usage: object) -> FeedbackCompleted:
+    fields = {
+        "session_id": session,
+        "sender_id": CUSTOMER,
+        "product_name": product,
+        "feedback_text": "it leaks",
+        "completed_at": datetime.now(UTC),
+    }
+    if usage:
+        return FeedbackCompletedV2(**fields, llm_usage=LlmUsage.model_validate(usage))  # type: ignore[arg-type]
+    return FeedbackCompleted.model_validate(fields)
+
+
+def media(sid: str, status: str = "stored", session: str = "s1") -> MediaStored:
+    return MediaStored(
+        session_id=session,
+        sender_id=CUSTOMER,
+        message_sid="MM1",
+        media_sid=sid,
+        status=status,  # type: ignore[arg-type]
+        s3_uri=f"s3://b/feedback-media/MM1/{sid}.jpg" if status == "stored" else None,
+        reason=None if status == "stored" else "too big",
+    )
+
+
+def status(state: str, code: str | None = None) -> DeliveryStatus:
+    return DeliveryStatus(
+        message_sid="SM9", message_status=state, recipient=CUSTOMER, error_code=code
+    )
+
+
+def only_row(records: FeedbackRecords) -> object:
+    rows, total = records.find(FeedbackQuery())
+    assert total == 1
+    return rows[0]
+
+
+def test_a_session_is_one_row_however_often_it_completes(records: FeedbackRecords) -> None:
+    records.save_completed(completed())
+    records.save_completed(completed())
+    row = only_row(records)
+    assert row.session_id == "s1" and row.product_name == "kettle"  # type: ignore[attr-defined]
+
+
+def test_media_attach_in_either_order_and_refused_media_do_not(records: FeedbackRecords) -> None:
+    records.save_media(media("ME2"))
+    records.save_completed(completed())
+    records.save_media(media("ME1"))
+    records.save_media(media("ME1"))
+    records.save_media(media("ME3", status="refused"))
+    assert only_row(records).media_urls == [  # type: ignore[attr-defined]
+        "s3://b/feedback-media/MM1/ME1.jpg",
+        "s3://b/feedback-media/MM1/ME2.jpg",
+    ]
+
+
+def test_the_llm_cost_is_kept_from_v2(records: FeedbackRecords) -> None:
+    usage = {"model": "m", "input_tokens": 120, "output_tokens": 30, "estimated_cost_usd": 0.001}
+    records.save_completed(completed(**usage))
+    row = only_row(records)
+    assert (row.llm_model, row.llm_input_tokens, row.llm_output_tokens) == ("m", 120, 30)  # type: ignore[attr-defined]
+
+
+def test_statuses_only_move_forward_and_failures_are_final(records: FeedbackRecords) -> None:
+    for state in ("delivered", "sent", "queued", "read", "sent"):
+        records.save_delivery_status(status(state))
+    assert [d.status for d in records.deliveries(CUSTOMER)] == ["read"]
+    records.save_delivery_status(status("failed", "63016"))
+    records.save_delivery_status(status("delivered"))
+    (final,) = records.deliveries(CUSTOMER)
+    assert (final.status, final.error_code) == ("failed", "63016")
+
+
+def test_a_reply_never_sent_is_kept_once_with_its_reason(records: FeedbackRecords) -> None:
+    failed = ReplyFailed(
+        reply_id="r1", recipient=CUSTOMER, error_code="opted_out", error_message="", permanent=True
+    )
+    records.save_reply_failed(failed)
+    records.save_reply_failed(failed)
+    (kept,) = records.deliveries(CUSTOMER)
+    assert (kept.message_key, kept.status, kept.error_code) == ("reply:r1", "failed", "opted_out")
+
+
+def test_find_filters_pages_and_takes_wildcards_literally(records: FeedbackRecords) -> None:
+    for n, product in enumerate(("kettle", "toaster", "100% juice", "kettle pro")):
+        records.save_completed(completed(f"s{n}", product))
+    kettles, total = records.find(FeedbackQuery(product_name="KETTLE", limit=1))
+    assert total == 2 and len(kettles) == 1
+    assert [r.product_name for r in records.find(FeedbackQuery(product_name="%"))[0]] == [
+        "100% juice"
+    ]
+    assert records.find(FeedbackQuery(sender_id="whatsapp:+1999"))[1] == 0
+
+
+async def test_the_composition_root_takes_the_fake() -> None:
+    settings = PersistenceSettings(
+        environment="local",
+        kafka_bootstrap_servers="in-process",
+        database_url="sqlite://",
+        intelligence_api_secret="s" * 16,
+    )
+    bus, records = InProcessBus(), InMemoryFeedbackRecords()
+    app = create_app(settings, bus=bus, records=records)
+    async with app.router.lifespan_context(app):
+        await bus.publish(Envelope.wrap(completed(), source="analyzer", correlation_id="SM1"))
+        async with asyncio.timeout(5):
+            while not records.rows:
+                await asyncio.sleep(0.01)
+    with TestClient(app) as client:
+        page = client.get("/feedback", headers={"Authorization": "Bearer " + "s" * 16}).json()
+    assert [item["session_id"] for item in page["items"]] == ["s1"]
