@@ -122,12 +122,9 @@ async def test_media_twilio_cannot_serve_yet_is_a_transient_failure() -> None:
 
 
 async def test_the_composition_root_takes_fakes() -> None:
-    bus = InProcessBus()
-    stored: list[Envelope] = []
-
-    async def collect(envelope: Envelope) -> None:
-        stored.append(envelope)
-
+    bus, stored = InProcessBus(), asyncio.Queue[Envelope]()
+    listener = bus.subscribe("test", {topics.MEDIA_STORED: stored.put})
+    listening = asyncio.create_task(listener.run())
     settings = MediaSettings(
         environment="local",
         kafka_bootstrap_servers="in-process",
@@ -136,14 +133,11 @@ async def test_the_composition_root_takes_fakes() -> None:
     )
     sink = InMemoryMediaSink()
     adapters = MediaAdapters(InMemoryMediaSource({URL: ("image/jpeg", jpeg())}), sink)
-    consumer = bus.subscribe("test", {topics.MEDIA_STORED: collect})
-    listening = asyncio.create_task(consumer.run())
     app = create_app(settings, bus=bus, adapters=adapters)
     async with app.router.lifespan_context(app):
         await bus.publish(completed())
-        async with asyncio.timeout(5):
-            while not stored:
-                await asyncio.sleep(0.01)
-    consumer.stop()
+        event = await asyncio.wait_for(stored.get(), 5)
+    listener.stop()
     await listening
+    assert isinstance(event.data, MediaStored) and event.data.status == "stored"
     assert list(sink.objects) == ["feedback-media/MM1/ME1.jpg"]

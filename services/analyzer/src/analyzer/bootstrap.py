@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import timedelta
 
 import boto3
@@ -14,11 +15,11 @@ from analyzer.dynamo_store import DynamoSessionStore
 from analyzer.handlers import Analyzer, ConversationPolicy, LlmPricing, handle_inbound
 from analyzer.llm import OpenAIVerdicts, VerdictSource
 from analyzer.offline import OfflineVerdicts
-from analyzer.sessions import CachedSessions
+from analyzer.sessions import CachedSessions, SessionStore
 from analyzer.settings import AnalyzerSettings
 from feedback_contracts import InboundMessage
 from service_runtime.app import Wiring, service_app
-from service_runtime.consent import CachedConsent, DynamoConsentStore
+from service_runtime.consent import CachedConsent, ConsentStore, DynamoConsentStore
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
@@ -59,23 +60,46 @@ def pricing(settings: AnalyzerSettings) -> LlmPricing:
     )
 
 
-def create_app(settings: AnalyzerSettings, *, bus: InProcessBus | None = None) -> FastAPI:
-    """The analyzer service as a FastAPI app."""
+@dataclass
+class AnalyzerAdapters:
+    """Sessions and chats, the LLM (or the offline flow), and the opt-outs."""
+
+    store: SessionStore
+    verdicts: VerdictSource
+    consent: ConsentStore
+
+
+def dynamodb_and_llm(settings: AnalyzerSettings) -> AnalyzerAdapters:
+    """Sessions, chats and opt-outs in DynamoDB (cached), the verdicts from the LLM."""
+    dynamodb = boto3.resource(
+        "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+    )
+    sessions = DynamoSessionStore(
+        dynamodb,
+        sessions_table=settings.sessions_table,
+        chats_table=settings.chats_table,
+        retention=timedelta(days=settings.retention_days),
+    )
+    return AnalyzerAdapters(
+        store=CachedSessions(sessions),
+        verdicts=verdict_source(settings),
+        consent=CachedConsent(DynamoConsentStore(dynamodb.Table(settings.opt_outs_table))),
+    )
+
+
+def create_app(
+    settings: AnalyzerSettings,
+    *,
+    bus: InProcessBus | None = None,
+    adapters: AnalyzerAdapters | None = None,
+) -> FastAPI:
+    """The analyzer service as a FastAPI app; `adapters` replaces DynamoDB and the LLM."""
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
-        dynamodb = boto3.resource(
-            "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
-        )
+        used = adapters or dynamodb_and_llm(settings)
         deps = Analyzer(
-            store=CachedSessions(
-                DynamoSessionStore(
-                    dynamodb,
-                    sessions_table=settings.sessions_table,
-                    chats_table=settings.chats_table,
-                    retention=timedelta(days=settings.retention_days),
-                )
-            ),
-            verdicts=verdict_source(settings),
+            store=used.store,
+            verdicts=used.verdicts,
             publisher=publisher,
             policy=ConversationPolicy(
                 inactivity=timedelta(minutes=settings.session_inactivity_minutes),
@@ -84,7 +108,7 @@ def create_app(settings: AnalyzerSettings, *, bus: InProcessBus | None = None) -
                 irrelevant_limit=settings.irrelevant_limit,
             ),
             pricing=pricing(settings),
-            consent=CachedConsent(DynamoConsentStore(dynamodb.Table(settings.opt_outs_table))),
+            consent=used.consent,
         )
         return Wiring(
             handlers=by_topic(on(InboundMessage, functools.partial(handle_inbound, deps=deps)))

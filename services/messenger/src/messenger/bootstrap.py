@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import boto3
@@ -10,38 +12,63 @@ from fastapi import FastAPI
 
 from feedback_contracts import ReplyRequested, topics
 from messenger.handlers import Messenger, SendPolicy, handle_reply_requested
-from messenger.ledger import DynamoSendLedger
+from messenger.ledger import DynamoSendLedger, SendLedger
 from messenger.ratelimit import SendRateLimiter
-from messenger.sending import TwilioMessageSender
+from messenger.sending import MessageSender, TwilioMessageSender
 from messenger.settings import MessengerSettings
 from service_runtime.app import Wiring, service_app
-from service_runtime.consent import DynamoConsentStore
+from service_runtime.consent import ConsentStore, DynamoConsentStore
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
 
 
-def create_app(settings: MessengerSettings, *, bus: InProcessBus | None = None) -> FastAPI:
-    """The messenger service as a FastAPI app."""
-    token = settings.twilio_auth_token.get_secret_value()
-    register_secrets(token)
+@dataclass
+class MessengerAdapters:
+    """Twilio, the send ledger and the opt-outs, and what to close at shutdown."""
+
+    sender: MessageSender
+    ledger: SendLedger
+    consent: ConsentStore
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+def twilio_and_dynamodb(settings: MessengerSettings) -> MessengerAdapters:
+    """Twilio's Messages API; the ledger and opt-outs in DynamoDB."""
+    dynamodb = boto3.resource(
+        "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+    )
+    sender = TwilioMessageSender(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token.get_secret_value(),
+        api_base_url=settings.twilio_api_base_url,
+        timeout_s=settings.twilio_timeout_s,
+    )
+    return MessengerAdapters(
+        sender=sender,
+        ledger=DynamoSendLedger(dynamodb.Table(settings.outbound_table)),
+        consent=DynamoConsentStore(dynamodb.Table(settings.opt_outs_table)),
+        closers=[sender.close],
+    )
+
+
+def create_app(
+    settings: MessengerSettings,
+    *,
+    bus: InProcessBus | None = None,
+    adapters: MessengerAdapters | None = None,
+) -> FastAPI:
+    """The messenger service as a FastAPI app; `adapters` replaces Twilio and DynamoDB."""
+    register_secrets(settings.twilio_auth_token.get_secret_value())
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
-        dynamodb = boto3.resource(
-            "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
-        )
-        sender = TwilioMessageSender(
-            settings.twilio_account_sid,
-            token,
-            api_base_url=settings.twilio_api_base_url,
-            timeout_s=settings.twilio_timeout_s,
-        )
+        used = adapters or twilio_and_dynamodb(settings)
         limiter = SendRateLimiter(settings.send_rate_per_second)
         deps = Messenger(
-            sender=sender,
-            ledger=DynamoSendLedger(dynamodb.Table(settings.outbound_table)),
-            consent=DynamoConsentStore(dynamodb.Table(settings.opt_outs_table)),
+            sender=used.sender,
+            ledger=used.ledger,
+            consent=used.consent,
             publisher=publisher,
             limiter=limiter,
             policy=SendPolicy(
@@ -55,7 +82,7 @@ def create_app(settings: MessengerSettings, *, bus: InProcessBus | None = None) 
         handler = functools.partial(handle_reply_requested, deps=deps)
         return Wiring(
             handlers=by_topic(on(ReplyRequested, handler)),
-            closers=[sender.close],
+            closers=used.closers,
             on_share=lambda shares: limiter.set_share(shares[topics.REPLY_REQUESTS]),
         )
 
