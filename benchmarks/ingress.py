@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -36,6 +37,30 @@ def signed_webhooks(port: int, count: int) -> list[bytes]:
     return requests
 
 
+def start_ingress(
+    kafka_address: str, work: Path, name: str, *, on_fastapi: bool
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """An ingress process publishing to the broker; its webhooks on FastAPI routes or not."""
+    port = free_port()
+    process = start_process(
+        [sys.executable, "-m", "ingress.main"],
+        env={
+            "FLASK_ENV": "local",
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_address,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "INTELLIGENCE_API_SECRET": "bench-secret",
+            "HTTP_PORT": str(port),
+            "HTTP_HOST": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+            "WEBHOOKS_ON_FASTAPI": str(on_fastapi).lower(),
+        },
+        port=port,
+        log=work / f"{name}.log",
+        what=name,
+    )
+    return port, process
+
+
 def main() -> None:
     """Run both measurements in one process tree and print the comparison."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -44,46 +69,35 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-ingress-"))
     with kafka(work / "kafka") as broker:
-        ingress_port, bare_port = free_port(), free_port()
-        ingress = start_process(
-            [sys.executable, "-m", "ingress.main"],
-            env={
-                "FLASK_ENV": "local",
-                "KAFKA_BOOTSTRAP_SERVERS": broker.address,
-                "TWILIO_AUTH_TOKEN": TOKEN,
-                "INTELLIGENCE_API_SECRET": "bench-secret",
-                "HTTP_PORT": str(ingress_port),
-                "HTTP_HOST": "127.0.0.1",
-                "LOG_LEVEL": "WARNING",
-            },
-            port=ingress_port,
-            log=work / "ingress.log",
-            what="ingress",
-        )
-        bare = start_process(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--app-dir",
-                str(ROOT / "benchmarks"),
-                "bare_form_app:app",
-                "--port",
-                str(bare_port),
-                "--log-level",
-                "warning",
-            ],
-            env={},
-            port=bare_port,
-            log=work / "bare.log",
-            what="bare endpoint",
+        servers = {
+            name: start_ingress(broker.address, work, name, on_fastapi=on_fastapi)
+            for name, on_fastapi in (("ingress", False), ("ingress_on_fastapi", True))
+        }
+        bare_port = free_port()
+        servers["bare_fastapi"] = (
+            bare_port,
+            start_process(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--app-dir",
+                    str(ROOT / "benchmarks"),
+                    "bare_form_app:app",
+                    "--port",
+                    str(bare_port),
+                    "--log-level",
+                    "warning",
+                ],
+                env={},
+                port=bare_port,
+                log=work / "bare.log",
+                what="bare endpoint",
+            ),
         )
         try:
             results = {}
-            for name, port, process in (
-                ("ingress", ingress_port, ingress),
-                ("bare_fastapi", bare_port, bare),
-            ):
+            for name, (port, process) in servers.items():
                 requests = signed_webhooks(port, args.count + WARMUP)
                 cpu_before = cpu_seconds(process.pid)
                 results[name] = asyncio.run(
@@ -91,9 +105,10 @@ def main() -> None:
                 )
                 results[name]["server_cpu_s"] = round(cpu_seconds(process.pid) - cpu_before, 2)
         finally:
-            stop(ingress)
-            stop(bare)
-    ratio = results["ingress"]["per_second"] / results["bare_fastapi"]["per_second"]
+            for _, process in servers.values():
+                stop(process)
+    rate = {name: figures["per_second"] for name, figures in results.items()}
+    ratio = rate["ingress"] / rate["bare_fastapi"]
     summary = {
         "benchmark": "ingress",
         "concurrency": args.concurrency,
@@ -103,6 +118,8 @@ def main() -> None:
             for key, value in figures.items()
         },
         "throughput_ratio": round(ratio, 3),
+        # The A/B: the webhooks on the raw ASGI app against the same webhooks as FastAPI routes.
+        "raw_asgi_over_fastapi_routes": round(rate["ingress"] / rate["ingress_on_fastapi"], 3),
         "target_met": ratio >= 0.5 and results["ingress"]["p99_ms"] < 50,
     }
     print(json.dumps(summary))
