@@ -37,10 +37,8 @@ def signed_webhooks(port: int, count: int) -> list[bytes]:
     return requests
 
 
-def start_ingress(
-    kafka_address: str, work: Path, name: str, *, on_fastapi: bool
-) -> tuple[int, subprocess.Popen[bytes]]:
-    """An ingress process publishing to the broker; its webhooks on FastAPI routes or not."""
+def start_ingress(kafka_address: str, work: Path) -> tuple[int, subprocess.Popen[bytes]]:
+    """An ingress process publishing to the broker."""
     port = free_port()
     process = start_process(
         [sys.executable, "-m", "ingress.main"],
@@ -52,11 +50,10 @@ def start_ingress(
             "HTTP_PORT": str(port),
             "HTTP_HOST": "127.0.0.1",
             "LOG_LEVEL": "WARNING",
-            "WEBHOOKS_ON_FASTAPI": str(on_fastapi).lower(),
         },
         port=port,
-        log=work / f"{name}.log",
-        what=name,
+        log=work / "ingress.log",
+        what="ingress",
     )
     return port, process
 
@@ -69,10 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-ingress-"))
     with kafka(work / "kafka") as broker:
-        servers = {
-            name: start_ingress(broker.address, work, name, on_fastapi=on_fastapi)
-            for name, on_fastapi in (("ingress", False), ("ingress_on_fastapi", True))
-        }
+        servers = {"ingress": start_ingress(broker.address, work)}
         bare_port = free_port()
         servers["bare_fastapi"] = (
             bare_port,
@@ -118,8 +112,6 @@ def main() -> None:
             for key, value in figures.items()
         },
         "throughput_ratio": round(ratio, 3),
-        # The A/B: the webhooks on the raw ASGI app against the same webhooks as FastAPI routes.
-        "raw_asgi_over_fastapi_routes": round(rate["ingress"] / rate["ingress_on_fastapi"], 3),
         "target_met": ratio >= 0.5 and results["ingress"]["p99_ms"] < 50,
     }
     print(json.dumps(summary))

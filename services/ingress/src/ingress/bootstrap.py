@@ -8,7 +8,6 @@ from starlette.types import ASGIApp
 from ingress.routes import TWILIO_WEBHOOKS, router
 from ingress.settings import IngressSettings
 from ingress.signatures import TwilioSignatureCheck
-from ingress.webhook_routes import webhook_router
 from ingress.webhooks import TwilioWebhooks
 from service_runtime.app import Wiring, service_app
 from service_runtime.inprocess import InProcessBus
@@ -30,8 +29,5 @@ def create_app(settings: IngressSettings, *, bus: InProcessBus | None = None) ->
         )
         return Wiring()
 
-    if settings.webhooks_on_fastapi:
-        routers = [webhook_router(TWILIO_WEBHOOKS), router]
-        return service_app(settings, wire=wire, routers=routers, bus=bus)
     app = service_app(settings, wire=wire, routers=[router], bus=bus)
     return TwilioWebhooks(app, TWILIO_WEBHOOKS)

@@ -17,4 +17,3 @@ class IngressSettings(ServiceSettings):
     public_base_url: str | None = None
     trust_proxy_headers: bool = False
     max_body_bytes: int = 64 * 1024
-    webhooks_on_fastapi: bool = False  # the A/B of bench-ingress
