@@ -54,7 +54,7 @@ SERVICES = ("ingress", "analyzer", "messenger", "media", "persistence")
 class DevSettings(BaseSettings):
     """What to run for real, and where."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = SettingsConfigDict(extra="ignore", env_file=".env")  # as the services do
 
     kafka_bootstrap_servers: str | None = None
     database_url: str | None = None
@@ -102,8 +102,7 @@ def apps(
     dev: DevSettings, aws: str, database_url: str, bus: InProcessBus | None
 ) -> dict[int, ASGIApp]:
     """The five services and the emulator, by port."""
-    port = dev.dev_base_port
-    ports = {name: port + i for i, name in enumerate(SERVICES)}
+    ports = service_ports(dev)
     emulator = f"http://{dev.host}:{dev.emulator_port}"
     local = ["127.0.0.1", "localhost"]
     common = {
@@ -198,12 +197,34 @@ async def serve(dev: DevSettings, services: dict[int, ASGIApp]) -> None:
             break
         await asyncio.sleep(0.05)
     if all(server.started for server in servers):
-        print(
-            f"\n  WhatsApp emulator: open http://{dev.host}:{dev.emulator_port}/\n"
-            "  Ctrl-C stops everything.\n",
-            flush=True,
-        )
+        print(welcome(dev), flush=True)
     await asyncio.gather(*tasks)
+
+
+def service_ports(dev: DevSettings) -> dict[str, int]:
+    """Each service's port: DEV_BASE_PORT, then the next ones in the order of SERVICES."""
+    return {name: dev.dev_base_port + i for i, name in enumerate(SERVICES)}
+
+
+def welcome(dev: DevSettings) -> str:
+    """Every URL and credential a newcomer needs, printed once everything listens."""
+    base = f"http://{dev.host}"
+    ports = service_ports(dev)
+    api = f"{base}:{ports['persistence']}"
+    lines = [
+        f"WhatsApp emulator (play the customer): {base}:{dev.emulator_port}/",
+        f"Feedback read API: {api}/feedback  (Authorization: Bearer {API_SECRET})",
+        f"  e.g. curl -H 'Authorization: Bearer {API_SECRET}' {api}/feedback",
+        f"  its OpenAPI page: {api}/docs",
+        f"Original API (POST /reply/, same token): {base}:{ports['ingress']}/reply/",
+        "Services: " + ", ".join(f"{name} {base}:{port}" for name, port in ports.items()),
+        f"Twilio (the emulator): account {ACCOUNT_SID}, auth token {AUTH_TOKEN}, "
+        f"business number {BUSINESS}",
+        "Analyzer: " + ("OpenAI" if dev.openai_api_key else "offline (no OPENAI_API_KEY set)"),
+        "Events: " + (dev.kafka_bootstrap_servers or "in-process bus (no KAFKA_BOOTSTRAP_SERVERS)"),
+        "Ctrl-C stops everything.",
+    ]
+    return "\n" + "\n".join(f"  {line}" for line in lines) + "\n"
 
 
 def main() -> None:

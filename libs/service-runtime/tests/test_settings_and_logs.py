@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -32,6 +33,33 @@ def test_local_mode_reads_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     settings = load_settings(ExampleSettings)
     assert settings.is_local and settings.database_url == "sqlite://"
+
+
+def test_a_dotenv_file_is_read_in_local_mode_under_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text(
+        "FLASK_ENV=local\nTWILIO_AUTH_TOKEN=from-the-file\nDATABASE_URL=sqlite:///file.db\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FLASK_ENV", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///env.db")
+    settings = load_settings(ExampleSettings)
+    assert settings.is_local
+    assert settings.twilio_auth_token.get_secret_value() == "from-the-file"
+    assert settings.database_url == "sqlite:///env.db"  # the environment wins
+
+
+def test_a_dotenv_file_is_ignored_outside_local_mode(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("FLASK_ENV=local\nDATABASE_URL=sqlite:///file.db\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRETS_MANAGER_SECRET_ID", "")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x" * 32)
+    with pytest.raises(SettingsError, match="DATABASE_URL: Field required"):
+        load_settings(ExampleSettings)
 
 
 def test_placeholder_secret_refused_outside_local_mode() -> None:

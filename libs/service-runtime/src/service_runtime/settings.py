@@ -1,14 +1,17 @@
-"""Typed settings: environment in local mode, AWS Secrets Manager merged over it otherwise."""
+"""Typed settings: environment (and a `.env` file) in local mode, AWS Secrets Manager merged
+over the environment otherwise."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, TypeVar
 
 import boto3
 from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+ENV_FILE = Path(".env")  # in the working directory, as the original service read it
 PLACEHOLDERS = frozenset({"", "changeme", "change-me", "placeholder", "secret", "test", "local"})
 
 
@@ -59,14 +62,24 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
     """Load and validate settings once at start-up, failing fast with what is missing."""
-    base = _validate(ServiceSettings, overrides)
-    merged = dict(overrides)
+    env_file = local_env_file(overrides)
+    base = _validate(ServiceSettings, {"_env_file": env_file, **overrides})
+    merged = {"_env_file": env_file, **overrides}
     if not base.is_local and base.secrets_manager_secret_id:
         merged = {**_secrets_manager_values(base, cls), **overrides}
     settings = _validate(cls, merged)
     if not settings.is_local:
         _refuse_placeholders(settings)
     return settings
+
+
+def local_env_file(overrides: dict[str, Any] | None = None) -> Path | None:
+    """`.env`, when there is one and local mode is on: set in the environment, or in the file
+    itself (the environment wins). Outside local mode no file is read."""
+    if not ENV_FILE.is_file():
+        return None
+    with_file = ServiceSettings(_env_file=ENV_FILE, **(overrides or {}))
+    return ENV_FILE if with_file.is_local else None
 
 
 def _validate(cls: type[SettingsT], values: dict[str, Any]) -> SettingsT:
