@@ -17,26 +17,18 @@ from pathlib import Path
 
 import boto3
 import uvicorn
+import yaml
 from alembic import command
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.types import ASGIApp
 
-from analyzer.bootstrap import create_app as analyzer_app
 from analyzer.provision import provision as provision_analyzer
-from analyzer.settings import AnalyzerSettings
-from ingress.bootstrap import create_app as ingress_app
-from ingress.settings import IngressSettings
-from media.bootstrap import create_app as media_app
 from media.provision import provision as provision_media
-from media.settings import MediaSettings
-from messenger.bootstrap import create_app as messenger_app
 from messenger.provision import provision as provision_messenger
-from messenger.settings import MessengerSettings
-from persistence.bootstrap import create_app as persistence_app
 from persistence.migrate import alembic_config
-from persistence.settings import PersistenceSettings
 from service_runtime.admin import ensure_topics
+from service_runtime.app import entrypoint
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import configure_logging
 from service_runtime.tracing import setup_tracing
@@ -47,8 +39,9 @@ ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "dev-twilio-auth-token-0000000000"
 API_SECRET = "dev-api-secret"
 BUSINESS = "whatsapp:+14155238886"
-# The chart's components, each wired below with its settings (tests/deploy/test_registry.py).
-SERVICES = ("ingress", "analyzer", "messenger", "media", "persistence")
+# The one list of services: the chart's components, in their order (ports follow it).
+CHART_VALUES = Path(__file__).resolve().parents[1] / "k8s" / "feedback-intelligence" / "values.yaml"
+SERVICES = tuple(yaml.safe_load(CHART_VALUES.read_text())["components"])
 
 
 class DevSettings(BaseSettings):
@@ -101,62 +94,32 @@ def provision(aws: str, database_url: str) -> None:
 def apps(
     dev: DevSettings, aws: str, database_url: str, bus: InProcessBus | None
 ) -> dict[int, ASGIApp]:
-    """The five services and the emulator, by port."""
+    """Every service of the chart's list and the emulator, by port. Each service takes the
+    settings it declares from one set of local values (settings ignore what they do not use)."""
     ports = service_ports(dev)
     emulator = f"http://{dev.host}:{dev.emulator_port}"
     local = ["127.0.0.1", "localhost"]
-    common = {
+    values = {
         "environment": "local",
         "http_host": dev.host,
         "aws_endpoint_url": aws,
         "kafka_bootstrap_servers": dev.kafka_bootstrap_servers or "in-process",
+        "openai_api_key": dev.openai_api_key,
+        "openai_base_url": dev.openai_base_url,
+        "twilio_account_sid": ACCOUNT_SID,
+        "twilio_auth_token": AUTH_TOKEN,
+        "twilio_whatsapp_from": BUSINESS,
+        "twilio_api_base_url": emulator,
+        "twilio_api_hosts": local,
+        "media_cdn_hosts": local,
+        "media_trusted_private_hosts": local,
+        "intelligence_api_secret": API_SECRET,
+        "database_url": database_url,
     }
-    openai = {"openai_api_key": dev.openai_api_key, "openai_base_url": dev.openai_base_url}
-    twilio = {"twilio_account_sid": ACCOUNT_SID, "twilio_auth_token": AUTH_TOKEN}
-    services = {
-        ports["ingress"]: ingress_app(
-            IngressSettings(
-                **common,
-                http_port=ports["ingress"],
-                twilio_auth_token=AUTH_TOKEN,
-                intelligence_api_secret=API_SECRET,
-            ),
-            bus=bus,
-        ),
-        ports["analyzer"]: analyzer_app(
-            AnalyzerSettings(**common, **openai, http_port=ports["analyzer"]), bus=bus
-        ),
-        ports["messenger"]: messenger_app(
-            MessengerSettings(
-                **common,
-                **twilio,
-                http_port=ports["messenger"],
-                twilio_whatsapp_from=BUSINESS,
-                twilio_api_base_url=emulator,
-            ),
-            bus=bus,
-        ),
-        ports["media"]: media_app(
-            MediaSettings(
-                **common,
-                **twilio,
-                http_port=ports["media"],
-                twilio_api_hosts=local,
-                media_cdn_hosts=local,
-                media_trusted_private_hosts=local,
-            ),
-            bus=bus,
-        ),
-        ports["persistence"]: persistence_app(
-            PersistenceSettings(
-                **common,
-                http_port=ports["persistence"],
-                database_url=database_url,
-                intelligence_api_secret=API_SECRET,
-            ),
-            bus=bus,
-        ),
-    }
+    services: dict[int, ASGIApp] = {}
+    for name, port in ports.items():
+        settings_class, create_app = entrypoint(name)
+        services[port] = create_app(settings_class(**values, http_port=port), bus=bus)
     state = TwilioState(ACCOUNT_SID, AUTH_TOKEN, cdn_base_url=emulator)
     services[dev.emulator_port] = create_emulator(
         state,

@@ -4,12 +4,14 @@ checked here against it."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from harness.registry import ROOT, console_scripts, services, workspace_members
+from service_runtime.inprocess import InProcessBus
 
 pytestmark = pytest.mark.deploy
 
@@ -38,8 +40,11 @@ def test_the_local_run_wires_every_component() -> None:
     spec = importlib.util.spec_from_file_location("dev", ROOT / "scripts" / "dev.py")
     assert spec and spec.loader
     dev = importlib.util.module_from_spec(spec)
+    sys.modules["dev"] = dev  # pydantic resolves the settings' annotations through it
     spec.loader.exec_module(dev)
-    assert tuple(dev.SERVICES) == services()
+    settings = dev.DevSettings(dev_base_port=9100, emulator_port=9099)
+    apps = dev.apps(settings, "http://127.0.0.1:1", "sqlite://", InProcessBus())
+    assert sorted(apps) == [9099, *range(9100, 9100 + len(services()))]
 
 
 def test_ci_builds_an_image_per_component_from_the_chart() -> None:

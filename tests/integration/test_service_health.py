@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from fastapi.testclient import TestClient
 
 from harness.registry import services
+from service_runtime.app import entrypoint
 
 pytestmark = pytest.mark.integration
 
@@ -27,14 +26,8 @@ def test_probes(service: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)
     for name, value in REQUIRED.items():
         monkeypatch.setenv(name, value)
-    settings_module = importlib.import_module(f"{service}.settings")
-    bootstrap = importlib.import_module(f"{service}.bootstrap")
-    settings_cls = next(
-        value
-        for name, value in vars(settings_module).items()
-        if name.endswith("Settings") and name != "ServiceSettings"
-    )
-    app = bootstrap.create_app(settings_cls())
+    settings_class, create_app = entrypoint(service)
+    app = create_app(settings_class())
     with TestClient(app) as client:
         assert client.get("/healthz").json() == {"status": "live"}
         assert client.get("/readyz").status_code == 200

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -160,6 +161,30 @@ async def run_forever(loop: Consumer, *, backoff_s: float = 2.0) -> None:
 
 def _live(loop: Consumer | None) -> bool:
     return loop is None or loop.is_live()
+
+
+class AppFactory(Protocol):
+    """A service's `bootstrap.create_app`."""
+
+    def __call__(self, settings: Any, *, bus: InProcessBus | None = None) -> ASGIApp: ...
+
+
+def entrypoint(service: str) -> tuple[type[ServiceSettings], AppFactory]:
+    """A service's settings class and app factory, by the layout every service shares:
+    `<service>.settings` defines one ServiceSettings subclass, `<service>.bootstrap` has
+    `create_app(settings, *, bus=None)`."""
+    settings = importlib.import_module(f"{service}.settings")
+    classes = [
+        value
+        for value in vars(settings).values()
+        if isinstance(value, type)
+        and issubclass(value, ServiceSettings)
+        and value.__module__ == settings.__name__
+    ]
+    if len(classes) != 1:
+        raise LookupError(f"{service}.settings must define one ServiceSettings subclass")
+    create_app: AppFactory = importlib.import_module(f"{service}.bootstrap").create_app
+    return classes[0], create_app
 
 
 def run_service(
