@@ -6,7 +6,7 @@ TAGGING_DATA ?= ../shared/data
 # Every service folder is a package of the same name.
 PACKAGES := feedback_contracts service_runtime standins $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 
-.PHONY: help dev setup test lint typecheck schemas schemas-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs bench-tagging eval-conversations
+.PHONY: help dev setup test lint typecheck schemas schemas-check compose compose-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs bench-tagging eval-conversations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -18,8 +18,14 @@ dev: ## Run the whole system locally on embedded defaults, with the WhatsApp emu
 setup: ## Install Debian packages, Python packages (uv) and the Kafka jars
 	bash scripts/setup.sh
 
-test: setup lint typecheck schemas-check ## Everything CI runs: lint, types, schema drift, all tests
+test: setup lint typecheck schemas-check compose-check ## Everything CI runs: lint, types, drift checks, all tests
 	$(RUN) pytest $(PYTEST_ARGS)
+
+compose: ## Render docker-compose.yml's service containers from the chart's components
+	$(RUN) python scripts/compose.py
+
+compose-check: ## Fail when docker-compose.yml drifts from the chart's components
+	$(RUN) python scripts/compose.py --check
 
 unit: ## Unit tests only (no processes)
 	$(RUN) pytest -m unit $(PYTEST_ARGS)

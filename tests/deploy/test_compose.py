@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,8 @@ from harness import registry
 from harness.tools import compose_schema
 
 pytestmark = pytest.mark.deploy
-COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +43,7 @@ def test_names_every_part_and_orders_start_up(compose: dict[str, Any]) -> None:
         "jaeger",
         "twilio",
         "provision",
-        "migrate",
+        "migrate-persistence",
         *registry.services(),
     }
     for part in ("kafka", "postgres", "aws"):
@@ -51,6 +54,17 @@ def test_names_every_part_and_orders_start_up(compose: dict[str, Any]) -> None:
         assert depends["provision"]["condition"] == "service_completed_successfully"
         assert services[service]["build"]["args"]["SERVICE"] == service
     persistence = services["persistence"]["depends_on"]
-    assert persistence["migrate"]["condition"] == "service_completed_successfully"
-    assert services["migrate"]["entrypoint"] == ["python", "-m", "persistence.migrate"]
+    assert persistence["migrate-persistence"]["condition"] == "service_completed_successfully"
+    migrate = services["migrate-persistence"]
+    assert migrate["entrypoint"] == ["python", "-m", "persistence.migrate"]
     assert services["twilio"]["entrypoint"][:3] == ["python", "-m", "standins.emulator"]
+
+
+def test_the_component_containers_are_rendered_from_the_chart_list() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "compose.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -1,7 +1,8 @@
-"""The whole system as separate processes: provisioning, the five services, clean shutdown."""
+"""The whole system as separate processes: provisioning, the services, clean shutdown."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -121,10 +122,12 @@ def provision(config: SystemConfig, workdir: Path) -> None:
     env = {**os.environ, **environment(config)}
     commands = [
         ["-m", "service_runtime.admin", "--bootstrap", config.kafka, "--partitions", "6"],
-        ["-m", "analyzer.provision"],
-        ["-m", "messenger.provision"],
-        ["-m", "media.provision"],
-        ["-m", "persistence.migrate"],
+        *(
+            ["-m", module]  # each service's own: tables and buckets, or its migrations
+            for service in SERVICES
+            for module in (f"{service}.provision", f"{service}.migrate")
+            if importlib.util.find_spec(module)
+        ),
     ]
     for command in commands:
         result = subprocess.run(
@@ -144,7 +147,7 @@ def ready(url: str) -> bool:
 
 
 def start_system(config: SystemConfig, workdir: Path) -> System:
-    """Provision, then start the five services and wait until each is ready."""
+    """Provision, then start every service and wait until each is ready."""
     workdir.mkdir(parents=True, exist_ok=True)
     provision(config, workdir)
     system = System(config, workdir)
