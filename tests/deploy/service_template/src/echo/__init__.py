@@ -1,0 +1,1 @@
+"""A service with nothing to do but start: the new-service template."""
