@@ -176,3 +176,11 @@ def test_an_enabled_ingress_without_a_host_is_refused() -> None:
         "ingress.host=",
     )
     assert result.returncode != 0 and "ingress.host is required" in result.stderr
+
+
+def test_a_secret_placed_in_config_is_refused_by_name() -> None:
+    result = helm(
+        "template", "fi", str(CHART), "-f", str(REQUIRED), "--set", "config.TWILIO_AUTH_TOKEN=x"
+    )
+    assert result.returncode != 0
+    assert "config.TWILIO_AUTH_TOKEN is a secret: put it in the Secret" in result.stderr
