@@ -20,6 +20,7 @@ from feedback_contracts import (
     Envelope,
     FeedbackCompleted,
     FeedbackCompletedV2,
+    FeedbackTagged,
     LlmUsage,
     MediaStored,
     ReplyFailed,
@@ -29,6 +30,7 @@ from persistence.migrate import alembic_config
 from persistence.records import FeedbackRecords, InMemoryFeedbackRecords
 from persistence.settings import PersistenceSettings
 from persistence.store import FeedbackQuery, FeedbackStore
+from persistence.taxonomy import TopicExists
 from service_runtime.inprocess import InProcessBus
 
 pytestmark = pytest.mark.unit
@@ -158,3 +160,77 @@ async def test_the_composition_root_takes_the_fake() -> None:
     with TestClient(app) as client:
         page = client.get("/feedback", headers={"Authorization": "Bearer " + "s" * 16}).json()
     assert [item["session_id"] for item in page["items"]] == ["s1"]
+
+
+def tagged(version: int, *topics: str, session: str = "s1") -> FeedbackTagged:
+    return FeedbackTagged(
+        session_id=session,
+        sender_id=CUSTOMER,
+        topics=list(topics),
+        sentiment="negative",
+        summary="it leaks",
+        tagger="offline",
+        taxonomy_version=version,
+    )
+
+
+def test_tags_reach_the_row_in_either_order_and_never_go_back_a_version(
+    records: FeedbackRecords,
+) -> None:
+    records.save_tags(tagged(2, "quality"))
+    records.save_completed(completed())
+    records.save_tags(tagged(1, "stale"))
+    row = only_row(records)
+    assert row.tags.topics == ["quality"] and row.tags.taxonomy_version == 2  # type: ignore[attr-defined]
+    records.save_tags(tagged(3, "quality", "delivery"))
+    assert only_row(records).tags.topics == ["quality", "delivery"]  # type: ignore[attr-defined]
+
+
+def test_every_taxonomy_change_is_a_new_version(records: FeedbackRecords) -> None:
+    assert records.taxonomy().version == 0
+    first = records.create_topic(label="delivery", description="Shipping and couriers.")
+    records.create_topic(label="quality", description="")
+    assert records.taxonomy().version == 2
+    records.change_topic(first.id, label="shipping", active=False)
+    records.change_topic(first.id, label="shipping")  # no change, no version
+    taxonomy = records.taxonomy()
+    assert taxonomy.version == 4
+    assert [(t.label, t.is_active) for t in taxonomy.topics] == [
+        ("shipping", False),
+        ("quality", True),
+    ]
+    assert records.change_topic(99, active=False) is None
+
+
+def test_a_label_is_taken_whatever_its_case(records: FeedbackRecords) -> None:
+    records.create_topic(label="Delivery", description="")
+    other = records.create_topic(label="quality", description="")
+    with pytest.raises(TopicExists):
+        records.create_topic(label="delivery", description="")
+    with pytest.raises(TopicExists):
+        records.change_topic(other.id, label="DELIVERY")
+
+
+def test_the_taxonomy_api_answers_bad_input_with_4xx() -> None:
+    settings = PersistenceSettings(
+        environment="local",
+        kafka_bootstrap_servers="in-process",
+        database_url="sqlite://",
+        intelligence_api_secret="s" * 16,
+    )
+    app = create_app(settings, bus=InProcessBus(), records=InMemoryFeedbackRecords())
+    auth = {"Authorization": "Bearer " + "s" * 16}
+    with TestClient(app) as client:
+        assert client.get("/topics").status_code == 401
+        created = client.post("/topics", json={"label": "delivery"}, headers=auth)
+        assert created.status_code == 201 and created.json()["active"] is True
+        topic_id = created.json()["id"]
+        assert client.post("/topics", json={"label": "Delivery"}, headers=auth).status_code == 409
+        for bad in ({"label": ""}, {"label": "x" * 81}, {"label": "a\x00b"}, {"colour": "red"}):
+            assert client.post("/topics", json=bad, headers=auth).status_code == 422, bad
+        changed = client.patch(f"/topics/{topic_id}", json={"active": False}, headers=auth)
+        assert changed.json()["active"] is False
+        assert client.patch("/topics/99", json={"active": True}, headers=auth).status_code == 404
+        assert client.patch("/topics/0", json={}, headers=auth).status_code == 422
+        taxonomy = client.get("/topics", headers=auth).json()
+    assert taxonomy["version"] == 2 and [t["label"] for t in taxonomy["topics"]] == ["delivery"]

@@ -202,6 +202,26 @@ class MediaStored(Event):
         return self.sender_id
 
 
+class FeedbackTagged(Event):
+    """What one feedback is about, by the business's taxonomy: its topics, a sentiment and a
+    one-line summary. A re-tag after the taxonomy changed carries a higher taxonomy version."""
+
+    TYPE: ClassVar[str] = "feedback.feedback-tagged"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.FEEDBACK_TAGGED
+
+    session_id: str
+    sender_id: str
+    topics: list[str] = Field(description="Labels of the taxonomy's active topics; may be empty.")
+    sentiment: Literal["positive", "negative", "neutral", "mixed"]
+    summary: str = Field(max_length=300)
+    tagger: str = Field(description="Which tagger: `offline`, or the LLM's model.")
+    taxonomy_version: int = Field(ge=0, description="The taxonomy the tags come from.")
+
+    def key(self) -> str:
+        return self.sender_id
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type(): cls
     for cls in (
@@ -214,5 +234,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         FeedbackCompleted,
         FeedbackCompletedV2,
         MediaStored,
+        FeedbackTagged,
     )
 }

@@ -6,6 +6,7 @@ REPLY_REQUESTS = "conversation.reply-requests"
 REPLY_OUTCOMES = "messenger.reply-outcomes"
 FEEDBACK_COMPLETED = "conversation.feedback-completed"
 MEDIA_STORED = "media.media-stored"
+FEEDBACK_TAGGED = "insights.feedback-tagged"
 
 ALL = (
     INBOUND_MESSAGES,
@@ -14,6 +15,7 @@ ALL = (
     REPLY_OUTCOMES,
     FEEDBACK_COMPLETED,
     MEDIA_STORED,
+    FEEDBACK_TAGGED,
 )
 
 

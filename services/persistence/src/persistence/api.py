@@ -14,6 +14,19 @@ from persistence.store import FeedbackQuery
 from service_runtime.auth import require_bearer
 
 
+class TagsOut(BaseModel):
+    """What the feedback is about, by the business's taxonomy (from the insights service)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    topics: list[str]
+    sentiment: str
+    summary: str
+    tagger: str
+    taxonomy_version: int
+    tagged_at: datetime
+
+
 class FeedbackOut(BaseModel):
     """One feedback row as the API returns it."""
 
@@ -30,6 +43,7 @@ class FeedbackOut(BaseModel):
     llm_input_tokens: int
     llm_output_tokens: int
     llm_cost_usd: float
+    tags: TagsOut | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -44,16 +58,16 @@ class FeedbackPage(BaseModel):
     next_offset: int | None
 
 
-def _store(request: Request) -> FeedbackRecords:
+def records_of(request: Request) -> FeedbackRecords:
     store: FeedbackRecords = request.app.state.store
     return store
 
 
-_bearer = require_bearer(lambda request: str(request.app.state.api_secret))
-router = APIRouter(prefix="/feedback", tags=["feedback"], dependencies=[Depends(_bearer)])
+bearer = require_bearer(lambda request: str(request.app.state.api_secret))
+router = APIRouter(prefix="/feedback", tags=["feedback"], dependencies=[Depends(bearer)])
 
 
-def _text(value: str | None) -> str | None:
+def no_nul(value: str | None) -> str | None:
     """PostgreSQL text cannot hold NUL: refuse it here (422) rather than fail there (500)."""
     if value is not None and "\x00" in value:
         raise ValueError("must not contain NUL characters")
@@ -76,7 +90,7 @@ def _utc(value: datetime | None) -> datetime | None:
         raise ValueError("time out of range") from None
 
 
-Text = Annotated[str | None, Query(max_length=300), AfterValidator(_text)]
+Text = Annotated[str | None, Query(max_length=300), AfterValidator(no_nul)]
 Time = Annotated[datetime | None, AfterValidator(_utc)]
 
 
@@ -92,7 +106,7 @@ async def list_feedback(
 ) -> FeedbackPage:
     """Feedback rows, newest first, filtered and paginated."""
     query = FeedbackQuery(sender_id, product_name, since, until, limit, offset)
-    rows, total = await asyncio.to_thread(_store(request).find, query)
+    rows, total = await asyncio.to_thread(records_of(request).find, query)
     following = offset + len(rows)
     return FeedbackPage(
         items=[FeedbackOut.model_validate(row) for row in rows],
@@ -108,7 +122,7 @@ async def get_feedback(
     feedback_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request
 ) -> FeedbackOut:
     """One feedback row."""
-    row = await asyncio.to_thread(_store(request).get, feedback_id)
+    row = await asyncio.to_thread(records_of(request).get, feedback_id)
     if row is None:
         raise HTTPException(404, f"feedback {feedback_id} not found")
     return FeedbackOut.model_validate(row)
@@ -126,16 +140,16 @@ class DeliveryOut(BaseModel):
     updated_at: datetime
 
 
-replies_router = APIRouter(prefix="/replies", tags=["replies"], dependencies=[Depends(_bearer)])
+replies_router = APIRouter(prefix="/replies", tags=["replies"], dependencies=[Depends(bearer)])
 
 
 @replies_router.get("")
 async def list_replies(
     request: Request,
-    recipient: Annotated[str, Query(min_length=1, max_length=64), AfterValidator(_text)],
+    recipient: Annotated[str, Query(min_length=1, max_length=64), AfterValidator(no_nul)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[DeliveryOut]:
     """A customer's newest replies with their delivery status (queued, sent, delivered, read,
     failed, undelivered) and Twilio's error code."""
-    rows = await asyncio.to_thread(_store(request).deliveries, recipient, limit)
+    rows = await asyncio.to_thread(records_of(request).deliveries, recipient, limit)
     return [DeliveryOut.model_validate(row) for row in rows]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from feedback_contracts import (
     DeliveryStatus,
     FeedbackCompleted,
+    FeedbackTagged,
     MediaStored,
     ReplyFailed,
     ReplySent,
@@ -22,6 +23,7 @@ from persistence.api import replies_router, router
 from persistence.handlers import (
     handle_delivery_status,
     handle_feedback_completed,
+    handle_feedback_tagged,
     handle_media_stored,
     handle_reply_failed,
     handle_reply_sent,
@@ -29,6 +31,7 @@ from persistence.handlers import (
 from persistence.records import FeedbackRecords
 from persistence.settings import PersistenceSettings
 from persistence.store import FeedbackStore
+from persistence.topics_api import topics_router
 from service_runtime.app import Wiring, service_app
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
@@ -80,6 +83,7 @@ def create_app(
             handlers=by_topic(
                 on(FeedbackCompleted, functools.partial(handle_feedback_completed, store=store)),
                 on(MediaStored, functools.partial(handle_media_stored, store=store)),
+                on(FeedbackTagged, functools.partial(handle_feedback_tagged, store=store)),
                 on(ReplySent, handle_reply_sent),
                 on(ReplyFailed, functools.partial(handle_reply_failed, store=store)),
                 on(DeliveryStatus, functools.partial(handle_delivery_status, store=store)),
@@ -88,7 +92,8 @@ def create_app(
             transient=(database_unavailable,),
         )
 
-    return service_app(settings, wire=wire, routers=[router, replies_router], bus=bus)
+    routers = [router, replies_router, topics_router]
+    return service_app(settings, wire=wire, routers=routers, bus=bus)
 
 
 def database_unavailable(error: BaseException) -> bool:

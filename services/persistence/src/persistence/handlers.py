@@ -8,6 +8,7 @@ from feedback_contracts import (
     DeliveryStatus,
     Envelope,
     FeedbackCompleted,
+    FeedbackTagged,
     MediaStored,
     ReplyFailed,
     ReplySent,
@@ -27,6 +28,13 @@ async def handle_media_stored(
 ) -> None:
     """A media outcome, attached to its Feedback row."""
     await asyncio.to_thread(store.save_media, stored)
+
+
+async def handle_feedback_tagged(
+    tagged: FeedbackTagged, envelope: Envelope, *, store: FeedbackRecords
+) -> None:
+    """A feedback's topics, sentiment and summary from the insights service."""
+    await asyncio.to_thread(store.save_tags, tagged)
 
 
 async def handle_reply_sent(sent: ReplySent, envelope: Envelope) -> None:

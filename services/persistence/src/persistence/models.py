@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 TextList = sa.JSON().with_variant(postgresql.ARRAY(sa.Text()), "postgresql")
 
@@ -52,6 +52,41 @@ class Feedback(Timestamps, Base):
     llm_output_tokens: Mapped[int] = mapped_column(default=0, server_default="0")
     llm_cost_usd: Mapped[Decimal] = mapped_column(
         sa.Numeric(14, 8), default=Decimal(0), server_default="0"
+    )
+    # Written by the insights service's events; read with the row.
+    tags: Mapped[FeedbackTags | None] = relationship(
+        primaryjoin="Feedback.session_id == foreign(FeedbackTags.session_id)",
+        viewonly=True,
+        lazy="joined",
+    )
+
+
+class FeedbackTags(Base):
+    """A feedback's topics, sentiment and summary, from the taxonomy of `taxonomy_version`."""
+
+    __tablename__ = "feedback_tags"
+
+    session_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    topics: Mapped[list[str]] = mapped_column(sa.JSON(), default=list)
+    sentiment: Mapped[str] = mapped_column(sa.String(8))
+    summary: Mapped[str] = mapped_column(sa.Text())
+    tagger: Mapped[str] = mapped_column(sa.String(100))
+    taxonomy_version: Mapped[int] = mapped_column(sa.Integer())
+    tagged_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+
+
+class TaxonomyChange(Base):
+    """One change of the taxonomy; the newest id is the taxonomy's version."""
+
+    __tablename__ = "taxonomy_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(sa.Integer())
+    change: Mapped[str] = mapped_column(sa.String(32))
+    changed_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
     )
 
 

@@ -10,11 +10,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from feedback_contracts import DeliveryStatus, FeedbackCompleted, MediaStored, ReplyFailed
+from feedback_contracts import (
+    DeliveryStatus,
+    FeedbackCompleted,
+    FeedbackTagged,
+    MediaStored,
+    ReplyFailed,
+)
 from persistence import deliveries
 from persistence.deliveries import Delivery
-from persistence.models import Feedback
-from persistence.store import FeedbackQuery, llm_usage
+from persistence.models import Feedback, FeedbackTags, Topic
+from persistence.store import FeedbackQuery, Taxonomy, llm_usage
+from persistence.taxonomy import TopicExists
 
 
 class FeedbackRecords(Protocol):
@@ -27,6 +34,21 @@ class FeedbackRecords(Protocol):
     def save_reply_failed(self, event: ReplyFailed) -> None: ...
 
     def save_delivery_status(self, event: DeliveryStatus) -> None: ...
+
+    def save_tags(self, event: FeedbackTagged) -> None: ...
+
+    def taxonomy(self) -> Taxonomy: ...
+
+    def create_topic(self, *, label: str, description: str) -> Topic: ...
+
+    def change_topic(
+        self,
+        topic_id: int,
+        *,
+        label: str | None = None,
+        description: str | None = None,
+        active: bool | None = None,
+    ) -> Topic | None: ...
 
     def deliveries(self, recipient: str, limit: int = 50) -> list[Delivery]: ...
 
@@ -42,6 +64,9 @@ class InMemoryFeedbackRecords:
     rows: dict[str, Feedback] = field(default_factory=dict)  # by session id
     media: dict[str, MediaStored] = field(default_factory=dict)  # by media sid
     statuses: dict[str, Delivery] = field(default_factory=dict)  # by message key
+    tags: dict[str, FeedbackTags] = field(default_factory=dict)  # by session id
+    topics: list[Topic] = field(default_factory=list)
+    version: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def save_completed(self, event: FeedbackCompleted) -> None:
@@ -61,6 +86,7 @@ class InMemoryFeedbackRecords:
                 **(usage | llm_usage(event)),
             )
         self._refresh_media_urls(event.session_id)
+        self.rows[event.session_id].tags = self.tags.get(event.session_id)
 
     def save_media(self, event: MediaStored) -> None:
         """Remember the media; attach its URI when the feedback row exists (or later)."""
@@ -101,6 +127,67 @@ class InMemoryFeedbackRecords:
             error_code=code or (current.error_code if current else None),
             updated_at=datetime.now(UTC),
         )
+
+    def save_tags(self, event: FeedbackTagged) -> None:
+        """A feedback's tags, unless those stored come from a newer taxonomy."""
+        stored = self.tags.get(event.session_id)
+        if stored is not None and stored.taxonomy_version > event.taxonomy_version:
+            return
+        self.tags[event.session_id] = FeedbackTags(
+            session_id=event.session_id,
+            topics=list(event.topics),
+            sentiment=event.sentiment,
+            summary=event.summary,
+            tagger=event.tagger,
+            taxonomy_version=event.taxonomy_version,
+            tagged_at=datetime.now(UTC),
+        )
+        if event.session_id in self.rows:
+            self.rows[event.session_id].tags = self.tags[event.session_id]
+
+    def taxonomy(self) -> Taxonomy:
+        """Every topic and the taxonomy's version."""
+        return Taxonomy(self.version, list(self.topics))
+
+    def create_topic(self, *, label: str, description: str) -> Topic:
+        """A new active topic; `TopicExists` when the label is taken."""
+        self._refuse_taken(label, None)
+        now = datetime.now(UTC)
+        topic = Topic(
+            id=len(self.topics) + 1,
+            label=label,
+            description=description,
+            is_active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        self.topics.append(topic)
+        self.version += 1
+        return topic
+
+    def change_topic(
+        self,
+        topic_id: int,
+        *,
+        label: str | None = None,
+        description: str | None = None,
+        active: bool | None = None,
+    ) -> Topic | None:
+        """Rename, describe, (de)activate a topic; None when there is none with that id."""
+        topic = next((t for t in self.topics if t.id == topic_id), None)
+        if topic is None:
+            return None
+        if label is not None:
+            self._refuse_taken(label, topic_id)
+        for name, value in (("label", label), ("description", description), ("is_active", active)):
+            if value is not None and getattr(topic, name) != value:
+                setattr(topic, name, value)
+                self.version += 1
+        return topic
+
+    def _refuse_taken(self, label: str, topic_id: int | None) -> None:
+        if any(t.label.lower() == label.lower() and t.id != topic_id for t in self.topics):
+            raise TopicExists(label)
 
     def deliveries(self, recipient: str, limit: int = 50) -> list[Delivery]:
         """A customer's newest outbound messages and their statuses."""

@@ -14,11 +14,20 @@ from feedback_contracts import (
     DeliveryStatus,
     FeedbackCompleted,
     FeedbackCompletedV2,
+    FeedbackTagged,
     MediaStored,
     ReplyFailed,
 )
-from persistence import deliveries
-from persistence.models import Feedback, StoredMedia
+from persistence import deliveries, taxonomy
+from persistence.models import Feedback, StoredMedia, Topic
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The topics, active or not, and the version they make."""
+
+    version: int
+    topics: list[Topic]
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,35 @@ class FeedbackStore:
         """Twilio's status callback, applied only when it moves the message forward."""
         with self._sessions.begin() as db:
             deliveries.record_status(db, event)
+
+    def save_tags(self, event: FeedbackTagged) -> None:
+        """A feedback's tags, unless those stored come from a newer taxonomy."""
+        with self._sessions.begin() as db:
+            taxonomy.save_tags(db, event)
+
+    def taxonomy(self) -> Taxonomy:
+        """Every topic and the taxonomy's version."""
+        with self._sessions() as db:
+            return Taxonomy(taxonomy.version(db), taxonomy.topics(db))
+
+    def create_topic(self, *, label: str, description: str) -> Topic:
+        """A new active topic; `TopicExists` when the label is taken."""
+        with self._sessions.begin() as db:
+            return taxonomy.create(db, label=label, description=description)
+
+    def change_topic(
+        self,
+        topic_id: int,
+        *,
+        label: str | None = None,
+        description: str | None = None,
+        active: bool | None = None,
+    ) -> Topic | None:
+        """Rename, describe, (de)activate a topic; None when there is none with that id."""
+        with self._sessions.begin() as db:
+            return taxonomy.change(
+                db, topic_id, label=label, description=description, active=active
+            )
 
     def deliveries(self, recipient: str, limit: int = 50) -> list[deliveries.Delivery]:
         """A customer's newest outbound messages and their statuses."""

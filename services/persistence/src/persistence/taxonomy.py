@@ -1,0 +1,97 @@
+"""The business's taxonomy (topics) and the tags each feedback gets from it.
+
+Every change of a topic (created, renamed, described, deactivated, activated) is a row of
+`taxonomy_changes`; the newest id is the taxonomy's version, which the tags carry, so a tag
+from an older taxonomy never overwrites one from a newer (a backfill and a live tag racing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from feedback_contracts import FeedbackTagged
+from persistence.models import FeedbackTags, TaxonomyChange, Topic
+
+
+class TopicExists(Exception):
+    """Another topic already has that label."""
+
+
+def version(db: Session) -> int:
+    """The taxonomy's version: the number of the newest change, 0 before any."""
+    return int(db.scalar(sa.select(sa.func.max(TaxonomyChange.id))) or 0)
+
+
+def topics(db: Session) -> list[Topic]:
+    """Every topic, active or not, in the order they were created."""
+    return list(db.scalars(sa.select(Topic).order_by(Topic.id)))
+
+
+def create(db: Session, *, label: str, description: str) -> Topic:
+    """A new active topic."""
+    _refuse_taken(db, label, None)
+    topic = Topic(label=label, description=description, is_active=True)
+    db.add(topic)
+    db.flush()
+    db.add(TaxonomyChange(topic_id=topic.id, change="created"))
+    return topic
+
+
+def change(
+    db: Session,
+    topic_id: int,
+    *,
+    label: str | None = None,
+    description: str | None = None,
+    active: bool | None = None,
+) -> Topic | None:
+    """Rename, describe, deactivate or activate a topic; None when there is no such topic."""
+    topic = db.get(Topic, topic_id, with_for_update=True)
+    if topic is None:
+        return None
+    changes: list[str] = []
+    if label is not None and label != topic.label:
+        _refuse_taken(db, label, topic_id)
+        topic.label = label
+        changes.append("renamed")
+    if description is not None and description != topic.description:
+        topic.description = description
+        changes.append("described")
+    if active is not None and active != topic.is_active:
+        topic.is_active = active
+        changes.append("activated" if active else "deactivated")
+    db.add_all(TaxonomyChange(topic_id=topic_id, change=what) for what in changes)
+    db.flush()
+    return topic
+
+
+def save_tags(db: Session, event: FeedbackTagged) -> None:
+    """Store the tags unless the ones stored come from a newer taxonomy."""
+    row: dict[str, Any] = {
+        "session_id": event.session_id,
+        "topics": list(event.topics),
+        "sentiment": event.sentiment,
+        "summary": event.summary,
+        "tagger": event.tagger[:100],
+        "taxonomy_version": event.taxonomy_version,
+    }
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(FeedbackTags).values(**row)
+    db.execute(
+        statement.on_conflict_do_update(
+            index_elements=["session_id"],
+            set_={key: statement.excluded[key] for key in row if key != "session_id"}
+            | {"tagged_at": sa.func.now()},
+            where=FeedbackTags.taxonomy_version <= event.taxonomy_version,
+        )
+    )
+
+
+def _refuse_taken(db: Session, label: str, topic_id: int | None) -> None:
+    taken = db.scalar(sa.select(Topic.id).where(sa.func.lower(Topic.label) == label.lower()))
+    if taken is not None and taken != topic_id:
+        raise TopicExists(label)

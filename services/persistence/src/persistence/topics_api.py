@@ -1,0 +1,97 @@
+"""The taxonomy API: the business's topics, which the insights service tags feedback with.
+Behind the API bearer token; every change makes a new taxonomy version."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from persistence.api import bearer, no_nul, records_of
+from persistence.taxonomy import TopicExists
+
+Label = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(no_nul)]
+Description = Annotated[str, Field(max_length=500), AfterValidator(no_nul)]
+
+
+class TopicOut(BaseModel):
+    """One topic: `active` ones are the ones feedback is tagged with."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    label: str
+    description: str | None
+    active: bool = Field(validation_alias="is_active")
+
+
+class TaxonomyOut(BaseModel):
+    """Every topic and the taxonomy's version (it grows with each change)."""
+
+    version: int
+    topics: list[TopicOut]
+
+
+class NewTopic(BaseModel):
+    """A topic to add."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: Label
+    description: Description = ""
+
+
+class TopicChange(BaseModel):
+    """What to change of a topic: rename, describe, deactivate or activate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: Label | None = None
+    description: Description | None = None
+    active: bool | None = None
+
+
+topics_router = APIRouter(prefix="/topics", tags=["topics"], dependencies=[Depends(bearer)])
+
+
+@topics_router.get("")
+async def list_topics(request: Request) -> TaxonomyOut:
+    """The taxonomy."""
+    taxonomy = await asyncio.to_thread(records_of(request).taxonomy)
+    topics = [TopicOut.model_validate(topic) for topic in taxonomy.topics]
+    return TaxonomyOut(version=taxonomy.version, topics=topics)
+
+
+@topics_router.post("", status_code=201)
+async def create_topic(body: NewTopic, request: Request) -> TopicOut:
+    """Add a topic; 409 when its label (case aside) is taken."""
+    store = records_of(request)
+    try:
+        topic = await asyncio.to_thread(
+            lambda: store.create_topic(label=body.label.strip(), description=body.description)
+        )
+    except TopicExists:
+        raise HTTPException(409, "a topic with that label exists") from None
+    return TopicOut.model_validate(topic)
+
+
+@topics_router.patch("/{topic_id}")
+async def change_topic(
+    topic_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: TopicChange, request: Request
+) -> TopicOut:
+    """Rename, describe, deactivate or activate a topic."""
+    store = records_of(request)
+    label = body.label.strip() if body.label is not None else None
+    try:
+        topic = await asyncio.to_thread(
+            lambda: store.change_topic(
+                topic_id, label=label, description=body.description, active=body.active
+            )
+        )
+    except TopicExists:
+        raise HTTPException(409, "a topic with that label exists") from None
+    if topic is None:
+        raise HTTPException(404, f"topic {topic_id} not found")
+    return TopicOut.model_validate(topic)
