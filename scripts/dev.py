@@ -115,6 +115,7 @@ def apps(
         "media_trusted_private_hosts": local,
         "intelligence_api_secret": API_SECRET,
         "database_url": database_url,
+        "persistence_url": f"http://{dev.host}:{ports['persistence']}",
     }
     services: dict[int, ASGIApp] = {}
     for name, port in ports.items():

@@ -56,7 +56,7 @@ app.kubernetes.io/component: {{ .name }}
 {{- end }}
 {{- range $name, $value := merge (deepCopy .component.env) $values.config }}
 - name: {{ $name }}
-  value: {{ $value | quote }}
+  value: {{ tpl (toString $value) .root | quote }}
 {{- end }}
 {{- $secret := $values.existingSecret }}
 {{- range .component.secretEnv }}

@@ -1,0 +1,63 @@
+"""Composition root: load the tagger once, wire it and the taxonomy into the handler; a test
+passes its own (`create_app(settings, adapters=InsightsAdapters(tagger, StaticTaxonomy()))`)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import httpx
+from fastapi import FastAPI
+
+from feedback_contracts import FeedbackCompleted
+from insights.handlers import Insights, handle_feedback_completed
+from insights.offline import OfflineTagger
+from insights.settings import InsightsSettings
+from insights.tagging import Tagger
+from insights.taxonomy_source import PersistenceTaxonomy, TaxonomySource
+from service_runtime.app import Wiring, service_app
+from service_runtime.inprocess import InProcessBus
+from service_runtime.logs import register_secrets
+from service_runtime.publishing import Publisher
+from service_runtime.routing import by_topic, on
+
+
+@dataclass
+class InsightsAdapters:
+    """The tagger, where the taxonomy comes from, and what to close at shutdown."""
+
+    tagger: Tagger
+    taxonomy: TaxonomySource
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+def offline_tagger_and_persistence(settings: InsightsSettings) -> InsightsAdapters:
+    """The offline tagger (its model loads from its wheel), the taxonomy from persistence."""
+    client = httpx.AsyncClient(
+        base_url=settings.persistence_url, timeout=settings.taxonomy_timeout_s
+    )
+    taxonomy = PersistenceTaxonomy(
+        client,
+        token=settings.intelligence_api_secret.get_secret_value(),
+        max_age_s=settings.taxonomy_cache_s,
+    )
+    return InsightsAdapters(OfflineTagger(), taxonomy, [taxonomy.close])
+
+
+def create_app(
+    settings: InsightsSettings,
+    *,
+    bus: InProcessBus | None = None,
+    adapters: InsightsAdapters | None = None,
+) -> FastAPI:
+    """The insights service as a FastAPI app."""
+    register_secrets(settings.intelligence_api_secret.get_secret_value())
+
+    async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
+        used = adapters or offline_tagger_and_persistence(settings)
+        deps = Insights(tagger=used.tagger, taxonomy=used.taxonomy, publisher=publisher)
+        handler = functools.partial(handle_feedback_completed, deps=deps)
+        return Wiring(handlers=by_topic(on(FeedbackCompleted, handler)), closers=used.closers)
+
+    return service_app(settings, wire=wire, bus=bus)

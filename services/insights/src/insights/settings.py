@@ -1,0 +1,18 @@
+"""Settings of the insights service."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from service_runtime.settings import ServiceSettings
+
+
+class InsightsSettings(ServiceSettings):
+    """Typed settings, loaded once at start-up."""
+
+    service_name: str = "insights"
+    http_port: int = 8005
+    persistence_url: str = "http://persistence:8080"  # where the taxonomy is kept
+    intelligence_api_secret: SecretStr
+    taxonomy_cache_s: float = 10.0  # how stale a taxonomy may be when tagging new feedback
+    taxonomy_timeout_s: float = 5.0
