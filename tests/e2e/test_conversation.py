@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import time
+import urllib.request
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 import pytest
@@ -49,8 +52,28 @@ def feedback_rows(database_url: str, sender: str) -> list[Any]:
         engine.dispose()
 
 
+def persistence_api(world: World, method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(
+        world.system.urls["persistence"] + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={
+            "Authorization": f"Bearer {world.system.config.api_secret}",
+            "Content-Type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
 def test_conversation_with_a_photo_end_to_end(world: World) -> None:
     customer, llm = Customer(world), world.llm
+    for label, description in (
+        ("quality", "How well it is made: defects, leaks, breakage."),
+        ("delivery", "Shipping, couriers and delivery times."),
+    ):
+        persistence_api(world, "POST", "/topics", {"label": label, "description": description})
+    version = persistence_api(world, "GET", "/topics")["version"]
     asked_before = len(llm.requests)
     photo = photo_with_gps()
     llm.answer_json(**verdict("Hi! Which product is it about?", "ask_product"))
@@ -116,6 +139,20 @@ def test_conversation_with_a_photo_end_to_end(world: World) -> None:
     assert (
         body == strip_metadata("image/jpeg", photo) and not Image.open(io.BytesIO(body)).getexif()
     )
+
+    # The business reads it tagged with its own taxonomy.
+    def tagged() -> Any:
+        page = persistence_api(world, "GET", f"/feedback?sender_id={quote(customer.number)}")
+        return page["items"] and page["items"][0]["tags"]
+
+    deadline = time.monotonic() + 30
+    while not tagged():
+        assert time.monotonic() < deadline, "the feedback row was never tagged"
+        time.sleep(0.2)
+    tags = tagged()
+    assert tags["topics"] == ["quality"] and tags["taxonomy_version"] == version
+    assert tags["sentiment"] in {"positive", "negative", "neutral", "mixed"}
+    assert tags["summary"] == "Boils fast, lid leaks" and tags["tagger"] == "offline"
 
     def one_trace_through_all_services() -> bool:
         traces = world.spans.traces_with("feedback.correlation_id", last["MessageSid"])

@@ -57,7 +57,16 @@ class System:
         another replica of that service under `name`, `env` overrides settings."""
         self.urls.setdefault(name, f"http://127.0.0.1:{free_port()}")
         port = int(self.urls[name].rsplit(":", 1)[1])
-        env = {**os.environ, **environment(self.config), **(env or {}), "HTTP_PORT": str(port)}
+        # Each service finds the others as <NAME>_URL (insights reads PERSISTENCE_URL), as
+        # compose and the chart give them service names.
+        peers = {f"{peer.upper()}_URL": url for peer, url in self.urls.items()}
+        env = {
+            **os.environ,
+            **environment(self.config),
+            **peers,
+            **(env or {}),
+            "HTTP_PORT": str(port),
+        }
         with open(self.workdir / f"{name}.log", "ab") as out:
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", f"{service or name}.main"],
@@ -151,6 +160,8 @@ def start_system(config: SystemConfig, workdir: Path) -> System:
     workdir.mkdir(parents=True, exist_ok=True)
     provision(config, workdir)
     system = System(config, workdir)
+    for name in SERVICES:
+        system.urls[name] = f"http://127.0.0.1:{free_port()}"
     try:
         for name in SERVICES:
             system.start(name)
