@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from harness.processes import InfrastructureError, free_port, port_open, wait_until
+from harness.registry import services
 
 pytestmark = pytest.mark.e2e
 HERE = Path(__file__).parent
@@ -73,7 +74,7 @@ def run_flow(
 
 def test_conversation_with_a_photo_on_the_emulator_page(tmp_path: Path) -> None:
     chromium, node = tools()
-    emulator, base = free_port(), free_block(5)
+    emulator, base = free_port(), free_block(len(services()))
     env = {key: value for key, value in os.environ.items() if key not in REAL_PARTS}
     env |= {
         "EMULATOR_PORT": str(emulator),
@@ -92,7 +93,7 @@ def test_conversation_with_a_photo_on_the_emulator_page(tmp_path: Path) -> None:
         )
     try:
         wait_until(
-            lambda: "WhatsApp emulator: open" in log.read_text(),
+            lambda: "WhatsApp emulator (play the customer)" in log.read_text(),
             timeout_s=120,
             what="make dev's stack",
             process=dev,

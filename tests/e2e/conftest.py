@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
+from harness.postgres import fresh_database
 from harness.system import System, SystemConfig, start_system
 from standins.openai_api import OpenAIState
 from standins.openai_api import create_app as openai_app
@@ -57,7 +57,7 @@ def world(
         serve_in_thread(otlp_app(spans)),
     ]
     twilio.cdn_base_url = servers[0].url
-    database = _fresh_database(postgres_url)
+    database = fresh_database(postgres_url, "e2e")
     config = SystemConfig(
         kafka=kafka_bootstrap,
         database_url=database,
@@ -83,15 +83,6 @@ def wait(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, what
         time.sleep(0.1)
-
-
-def _fresh_database(postgres_url: str) -> str:
-    name = f"e2e_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 class Customer:

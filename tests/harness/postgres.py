@@ -8,8 +8,11 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from harness.processes import InfrastructureError, free_port, port_open, wait_until
 
@@ -98,3 +101,13 @@ def start_local_postgres(workdir: Path) -> LocalPostgres:
     return LocalPostgres(
         f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres", datadir, workdir, version
     )
+
+
+def fresh_database(server_url: str, prefix: str = "t") -> str:
+    """The URL of a new, empty database on the server (tests keep theirs apart)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
 from feedback_contracts import FeedbackCompleted, FeedbackCompletedV2, LlmUsage, MediaStored
+from harness.postgres import fresh_database
 from persistence.bootstrap import create_app
 from persistence.migrate import alembic_config
 from persistence.models import Feedback
@@ -30,11 +31,9 @@ SECRET = "read-api-secret"
 @pytest.fixture
 def database(postgres_url: str) -> Iterator[str]:
     """A fresh database on the real server, dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:10]}"
+    url = fresh_database(postgres_url)
+    name = url.rsplit("/", 1)[1]
     admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
     yield url
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))

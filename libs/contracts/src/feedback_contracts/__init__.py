@@ -17,6 +17,7 @@ from feedback_contracts.events import (
     ReplyRequested,
     ReplyRequestedV2,
     ReplySent,
+    TagRequested,
 )
 from feedback_contracts.kafka import ContractError, KafkaRecord, from_kafka, to_kafka
 
@@ -39,6 +40,7 @@ __all__ = [
     "ReplyRequested",
     "ReplyRequestedV2",
     "ReplySent",
+    "TagRequested",
     "from_kafka",
     "to_kafka",
     "topics",

@@ -222,6 +222,23 @@ class FeedbackTagged(Event):
         return self.sender_id
 
 
+class TagRequested(Event):
+    """A stored feedback to tag (again): the backfill after the taxonomy changed."""
+
+    TYPE: ClassVar[str] = "feedback.tag-requested"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.TAG_REQUESTS
+
+    session_id: str
+    sender_id: str
+    feedback_text: str
+    taxonomy_version: int = Field(ge=0, description="Tag with this taxonomy or a newer one.")
+    job_id: int = Field(description="The backfill job that asked.")
+
+    def key(self) -> str:
+        return self.sender_id
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type(): cls
     for cls in (
@@ -235,5 +252,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         FeedbackCompletedV2,
         MediaStored,
         FeedbackTagged,
+        TagRequested,
     )
 }

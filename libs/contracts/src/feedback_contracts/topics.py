@@ -7,6 +7,7 @@ REPLY_OUTCOMES = "messenger.reply-outcomes"
 FEEDBACK_COMPLETED = "conversation.feedback-completed"
 MEDIA_STORED = "media.media-stored"
 FEEDBACK_TAGGED = "insights.feedback-tagged"
+TAG_REQUESTS = "insights.tag-requests"
 
 ALL = (
     INBOUND_MESSAGES,
@@ -16,6 +17,7 @@ ALL = (
     FEEDBACK_COMPLETED,
     MEDIA_STORED,
     FEEDBACK_TAGGED,
+    TAG_REQUESTS,
 )
 
 

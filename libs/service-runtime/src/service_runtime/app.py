@@ -7,7 +7,7 @@ import contextlib
 import importlib
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -37,6 +37,9 @@ class Wiring:
     transient: tuple[Classifier, ...] = ()  # the service's own "dependency away" errors
     # Told, at each assignment, the share of each topic's partitions this process owns.
     on_share: Callable[[Mapping[str, float]], None] | None = None
+    # Work of the service's own beside the consumer loop (a backfill): each runs until the
+    # event is set at shutdown, before the closers.
+    tasks: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
 
 class EventBus(Publisher, RawPublisher, Protocol):
@@ -98,9 +101,13 @@ def service_app(
             )
             state["loop"] = loop
             task = asyncio.create_task(run_forever(loop), name=f"{settings.service_name}-consumer")
+        stopping = asyncio.Event()
+        own = [asyncio.create_task(work(stopping)) for work in wiring.tasks]
         try:
             yield
         finally:
+            stopping.set()
+            await asyncio.gather(*own, return_exceptions=True)
             if task is not None:
                 state["loop"].stop()
                 await task

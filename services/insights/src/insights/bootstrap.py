@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import httpx
 from fastapi import FastAPI
 
-from feedback_contracts import FeedbackCompleted
-from insights.handlers import Insights, handle_feedback_completed
+from feedback_contracts import FeedbackCompleted, TagRequested
+from insights.handlers import Insights, handle_feedback_completed, handle_tag_requested
 from insights.offline import OfflineTagger
 from insights.settings import InsightsSettings
 from insights.tagging import Tagger
@@ -57,7 +57,10 @@ def create_app(
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
         used = adapters or offline_tagger_and_persistence(settings)
         deps = Insights(tagger=used.tagger, taxonomy=used.taxonomy, publisher=publisher)
-        handler = functools.partial(handle_feedback_completed, deps=deps)
-        return Wiring(handlers=by_topic(on(FeedbackCompleted, handler)), closers=used.closers)
+        handlers = by_topic(
+            on(FeedbackCompleted, functools.partial(handle_feedback_completed, deps=deps)),
+            on(TagRequested, functools.partial(handle_tag_requested, deps=deps)),
+        )
+        return Wiring(handlers=handlers, closers=used.closers)
 
     return service_app(settings, wire=wire, bus=bus)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from feedback_contracts import Envelope, FeedbackCompleted, FeedbackTagged
+from feedback_contracts import Envelope, FeedbackCompleted, FeedbackTagged, TagRequested
 from insights.tagging import Tagger
 from insights.taxonomy_source import TaxonomySource
 from service_runtime.publishing import Publisher
@@ -27,13 +27,29 @@ async def handle_feedback_completed(
 ) -> None:
     """Tags for the customer's words, from the active topics of the current taxonomy.
     Persistence keeps the newest taxonomy's tags, so a redelivery or a re-tag is harmless."""
-    taxonomy = await deps.taxonomy.current()
-    (tags,) = await asyncio.to_thread(
-        deps.tagger.tag, [completed.feedback_text], taxonomy=taxonomy.topics
-    )
+    await _tag(completed, completed.feedback_text, envelope, deps, at_least=0)
+
+
+async def handle_tag_requested(
+    request: TagRequested, envelope: Envelope, *, deps: Insights
+) -> None:
+    """A stored feedback to tag again, with the taxonomy that asked for it or a newer one."""
+    await _tag(request, request.feedback_text, envelope, deps, at_least=request.taxonomy_version)
+
+
+async def _tag(
+    source: FeedbackCompleted | TagRequested,
+    text: str,
+    envelope: Envelope,
+    deps: Insights,
+    *,
+    at_least: int,
+) -> None:
+    taxonomy = await deps.taxonomy.current(at_least=at_least)
+    (tags,) = await asyncio.to_thread(deps.tagger.tag, [text], taxonomy=taxonomy.topics)
     event = FeedbackTagged(
-        session_id=completed.session_id,
-        sender_id=completed.sender_id,
+        session_id=source.session_id,
+        sender_id=source.sender_id,
         topics=list(tags.topics),
         sentiment=tags.sentiment,
         summary=tags.summary[:300],

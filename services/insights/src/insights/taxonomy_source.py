@@ -23,7 +23,7 @@ class Taxonomy:
 class TaxonomySource(Protocol):
     """Gives the current taxonomy."""
 
-    async def current(self) -> Taxonomy: ...
+    async def current(self, *, at_least: int = 0) -> Taxonomy: ...
 
 
 class PersistenceTaxonomy:
@@ -35,10 +35,14 @@ class PersistenceTaxonomy:
         self._max_age_s = max_age_s
         self._cached: tuple[float, Taxonomy] | None = None
 
-    async def current(self) -> Taxonomy:
-        """The cached taxonomy, or a fresh one once it is older than `max_age_s`."""
-        if self._cached and time.monotonic() - self._cached[0] < self._max_age_s:
-            return self._cached[1]
+    async def current(self, *, at_least: int = 0) -> Taxonomy:
+        """The cached taxonomy, or a fresh one once it is older than `max_age_s` or than the
+        version `at_least` (a re-tag asks for the taxonomy that opened it)."""
+        if self._cached:
+            fetched_at, taxonomy = self._cached
+            fresh = time.monotonic() - fetched_at < self._max_age_s
+            if fresh and taxonomy.version >= at_least:
+                return taxonomy
         try:
             response = await self._client.get("/topics", headers=self._headers)
         except httpx.TransportError as error:
@@ -67,6 +71,6 @@ class StaticTaxonomy:
     topics: list[Topic] = field(default_factory=list)
     version: int = 1
 
-    async def current(self) -> Taxonomy:
+    async def current(self, *, at_least: int = 0) -> Taxonomy:
         """The topics as they are now."""
         return Taxonomy(self.version, tuple(self.topics))

@@ -20,6 +20,7 @@ from feedback_contracts import (
     ReplySent,
 )
 from persistence.api import replies_router, router
+from persistence.backfill import BackfillPolicy, run_backfill
 from persistence.handlers import (
     handle_delivery_status,
     handle_feedback_completed,
@@ -55,6 +56,15 @@ def sql_records(settings: PersistenceSettings) -> tuple[FeedbackStore, Callable[
     return FeedbackStore(sessionmaker(engine, expire_on_commit=False)), engine.dispose
 
 
+def backfill_policy(settings: PersistenceSettings) -> BackfillPolicy:
+    """How the re-tag jobs step through the rows."""
+    return BackfillPolicy(
+        batch=settings.backfill_batch_size,
+        pause_s=settings.backfill_pause_s,
+        idle_s=settings.backfill_idle_s,
+    )
+
+
 def create_app(
     settings: PersistenceSettings,
     *,
@@ -69,8 +79,9 @@ def create_app(
         store: FeedbackRecords
         closers = []
         if records is None:
-            store, dispose = sql_records(settings)
-            closers.append(dispose)
+            sql, dispose = sql_records(settings)
+            store = sql
+            closers += [sql.release_backfill_lease, dispose]
         else:
             store = records
         app.state.store, app.state.api_secret = store, secret
@@ -90,6 +101,7 @@ def create_app(
             ),
             closers=[close],
             transient=(database_unavailable,),
+            tasks=[functools.partial(run_backfill, store, publisher, backfill_policy(settings))],
         )
 
     routers = [router, replies_router, topics_router]

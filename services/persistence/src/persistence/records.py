@@ -18,13 +18,14 @@ from feedback_contracts import (
     ReplyFailed,
 )
 from persistence import deliveries
+from persistence.backfill import BackfillStore, Batch
 from persistence.deliveries import Delivery
-from persistence.models import Feedback, FeedbackTags, Topic
+from persistence.models import Feedback, FeedbackTags, Job, JobStatus, Topic
 from persistence.store import FeedbackQuery, Taxonomy, llm_usage
 from persistence.taxonomy import TopicExists
 
 
-class FeedbackRecords(Protocol):
+class FeedbackRecords(BackfillStore, Protocol):
     """Idempotent writes on natural keys, whatever order events arrive in; and the reads."""
 
     def save_completed(self, event: FeedbackCompleted) -> None: ...
@@ -67,6 +68,7 @@ class InMemoryFeedbackRecords:
     tags: dict[str, FeedbackTags] = field(default_factory=dict)  # by session id
     topics: list[Topic] = field(default_factory=list)
     version: int = 0
+    jobs: list[tuple[Job, int]] = field(default_factory=list)  # with their taxonomy version
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def save_completed(self, event: FeedbackCompleted) -> None:
@@ -162,7 +164,7 @@ class InMemoryFeedbackRecords:
             updated_at=now,
         )
         self.topics.append(topic)
-        self.version += 1
+        self._changed(1)
         return topic
 
     def change_topic(
@@ -179,11 +181,47 @@ class InMemoryFeedbackRecords:
             return None
         if label is not None:
             self._refuse_taken(label, topic_id)
+        changes = 0
         for name, value in (("label", label), ("description", description), ("is_active", active)):
             if value is not None and getattr(topic, name) != value:
                 setattr(topic, name, value)
-                self.version += 1
+                changes += 1
+        self._changed(changes)
         return topic
+
+    def _changed(self, changes: int) -> None:
+        """A new taxonomy version per change, and a re-tag job superseding the running one."""
+        if not changes:
+            return
+        self.version += changes
+        for job, _ in self.jobs:
+            if job.status == JobStatus.processing:
+                job.status = JobStatus.failed
+        job = Job(id=len(self.jobs) + 1, job_name="retag", last_processed_id=0)
+        job.status = JobStatus.processing
+        self.jobs.append((job, self.version))
+
+    def hold_backfill_lease(self) -> bool:
+        """One process: always."""
+        return True
+
+    def next_batch(self, limit: int) -> Batch | None:
+        """The newest open job's next rows."""
+        open_jobs = [(j, v) for j, v in self.jobs if j.status == JobStatus.processing]
+        if not open_jobs:
+            return None
+        job, version = open_jobs[-1]
+        after = job.last_processed_id or 0
+        rows = sorted((r for r in self.rows.values() if r.id > after), key=lambda r: r.id)
+        return Batch(job.id, version, rows[:limit])
+
+    def advance_job(self, job_id: int, last_processed_id: int) -> None:
+        """The rows up to `last_processed_id` were requested."""
+        self.jobs[job_id - 1][0].last_processed_id = last_processed_id
+
+    def finish_job(self, job_id: int) -> None:
+        """Every row of the job was requested."""
+        self.jobs[job_id - 1][0].status = JobStatus.completed
 
     def _refuse_taken(self, label: str, topic_id: int | None) -> None:
         if any(t.label.lower() == label.lower() and t.id != topic_id for t in self.topics):

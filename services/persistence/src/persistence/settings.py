@@ -15,3 +15,6 @@ class PersistenceSettings(ServiceSettings):
     database_url: str
     intelligence_api_secret: SecretStr
     database_pool_size: int = 5
+    backfill_batch_size: int = 200  # rows re-tagged per step of a taxonomy change's job
+    backfill_pause_s: float = 0.0  # rest between steps (to spare the tagger)
+    backfill_idle_s: float = 2.0  # how often to look for a job when there is none

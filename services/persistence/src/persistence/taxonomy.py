@@ -1,4 +1,5 @@
-"""The business's taxonomy (topics) and the tags each feedback gets from it.
+"""The business's taxonomy (topics) and the tags each feedback gets from it; every change
+opens a job that re-tags every stored feedback (backfill.py).
 
 Every change of a topic (created, renamed, described, deactivated, activated) is a row of
 `taxonomy_changes`; the newest id is the taxonomy's version, which the tags carry, so a tag
@@ -14,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from feedback_contracts import FeedbackTagged
+from persistence.backfill import open_retag_job
 from persistence.models import FeedbackTags, TaxonomyChange, Topic
 
 
@@ -38,6 +40,8 @@ def create(db: Session, *, label: str, description: str) -> Topic:
     db.add(topic)
     db.flush()
     db.add(TaxonomyChange(topic_id=topic.id, change="created"))
+    db.flush()
+    open_retag_job(db, version(db))
     return topic
 
 
@@ -66,6 +70,8 @@ def change(
         changes.append("activated" if active else "deactivated")
     db.add_all(TaxonomyChange(topic_id=topic_id, change=what) for what in changes)
     db.flush()
+    if changes:
+        open_retag_job(db, version(db))
     return topic
 
 
