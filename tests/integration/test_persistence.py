@@ -16,7 +16,13 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
-from feedback_contracts import FeedbackCompleted, FeedbackCompletedV2, LlmUsage, MediaStored
+from feedback_contracts import (
+    FeedbackCompleted,
+    FeedbackCompletedV2,
+    FeedbackTagged,
+    LlmUsage,
+    MediaStored,
+)
 from harness.postgres import fresh_database
 from persistence.bootstrap import create_app
 from persistence.migrate import alembic_config
@@ -226,3 +232,32 @@ def test_concurrent_writers_of_one_session_always_leave_every_media_uri(
     for session in sessions:
         (row,) = rows(store, session)
         assert len(row.media_urls) == 3, session
+
+
+def test_topic_and_sentiment_filters_on_postgresql(store: FeedbackStore) -> None:
+    for n, topics_ in enumerate((["quality"], ["quality", "delivery"], [])):
+        store.save_completed(
+            FeedbackCompleted(
+                session_id=f"s{n}",
+                sender_id="whatsapp:+15550001",
+                product_name="kettle",
+                feedback_text="x",
+                completed_at=datetime.now(UTC),
+            )
+        )
+        store.save_tags(
+            FeedbackTagged(
+                session_id=f"s{n}",
+                sender_id="whatsapp:+15550001",
+                topics=topics_,
+                sentiment="negative" if n else "positive",
+                summary="x",
+                tagger="offline",
+                taxonomy_version=1,
+            )
+        )
+    rows, total = store.find(FeedbackQuery(topic="quality", sentiment="negative"))
+    assert total == 1 and rows[0].session_id == "s1" and rows[0].tags is not None
+    assert rows[0].tags.topics == ["quality", "delivery"]
+    assert store.find(FeedbackQuery(topic="deliver"))[1] == 0
+    assert len(store.tagged(FeedbackQuery(product_name="kettle"))) == 3

@@ -234,3 +234,72 @@ def test_the_taxonomy_api_answers_bad_input_with_4xx() -> None:
         assert client.patch("/topics/0", json={}, headers=auth).status_code == 422
         taxonomy = client.get("/topics", headers=auth).json()
     assert taxonomy["version"] == 2 and [t["label"] for t in taxonomy["topics"]] == ["delivery"]
+
+
+def test_find_filters_by_topic_and_sentiment(records: FeedbackRecords) -> None:
+    for n, (topics_, sentiment) in enumerate(
+        ((["quality"], "negative"), (["quality", "delivery"], "mixed"), ([], "positive"))
+    ):
+        records.save_completed(completed(f"s{n}"))
+        records.save_tags(
+            FeedbackTagged(
+                session_id=f"s{n}",
+                sender_id=CUSTOMER,
+                topics=topics_,
+                sentiment=sentiment,  # type: ignore[arg-type]
+                summary="x",
+                tagger="offline",
+                taxonomy_version=1,
+            )
+        )
+    by_topic = records.find(FeedbackQuery(topic="quality"))[0]
+    assert sorted(r.session_id for r in by_topic) == ["s0", "s1"]
+    assert [r.session_id for r in records.find(FeedbackQuery(sentiment="mixed"))[0]] == ["s1"]
+    assert records.find(FeedbackQuery(topic="qual"))[1] == 0  # a label, not a substring
+    assert sorted(t.sentiment for t in records.tagged(FeedbackQuery())) == [
+        "mixed",
+        "negative",
+        "positive",
+    ]
+
+
+def test_the_insights_api_counts_trends_and_exports() -> None:
+    settings = PersistenceSettings(
+        environment="local",
+        kafka_bootstrap_servers="in-process",
+        database_url="sqlite://",
+        intelligence_api_secret="s" * 16,
+    )
+    records = InMemoryFeedbackRecords()
+    records.create_topic(label="quality", description="")
+    for n, (product, topics_, sentiment) in enumerate(
+        (
+            ("kettle", ["quality"], "negative"),
+            ("kettle", ["quality"], "positive"),
+            ("toaster", [], "positive"),
+        )
+    ):
+        records.save_completed(completed(f"s{n}", product))
+        records.save_tags(tagged(1, *topics_, session=f"s{n}"))
+        records.tags[f"s{n}"].sentiment = sentiment
+    records.rows["s2"].feedback_text = "=HYPERLINK(evil)"
+    auth = {"Authorization": "Bearer " + "s" * 16}
+    with TestClient(create_app(settings, bus=InProcessBus(), records=records)) as client:
+        counts = client.get("/insights/topics", headers=auth).json()
+        trend = client.get("/insights/trend?weeks=4", headers=auth).json()
+        latest = client.get("/insights/latest?per_topic=1", headers=auth).json()
+        export = client.get("/insights/export.csv?product_name=toaster", headers=auth)
+        assert client.get("/insights/topics?sentiment=angry", headers=auth).status_code == 422
+        assert client.get("/insights/trend?weeks=0", headers=auth).status_code == 422
+        assert client.get("/insights/topics").status_code == 401
+    quality, none = counts["topics"]
+    assert counts["tagged"] == 3
+    assert quality["topic"] == "quality" and quality["total"] == 2
+    assert quality["sentiments"]["negative"] == 1 and quality["products"] == {"kettle": 2}
+    assert none["topic"] == "(no topic)" and none["products"] == {"toaster": 1}
+    assert len(trend) == 4 and sum(week["positive"] for week in trend) == 2
+    assert [item["session_id"] for item in latest["quality"]] == ["s1"]
+    lines = export.text.splitlines()
+    assert export.headers["content-type"].startswith("text/csv")
+    assert lines[0].startswith("id,created_at,sender_id,product_name,feedback_text,topics")
+    assert len(lines) == 2 and ",'=HYPERLINK(evil)," in lines[1]

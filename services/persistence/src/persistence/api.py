@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict
@@ -92,20 +93,43 @@ def _utc(value: datetime | None) -> datetime | None:
 
 Text = Annotated[str | None, Query(max_length=300), AfterValidator(no_nul)]
 Time = Annotated[datetime | None, AfterValidator(_utc)]
+SentimentFilter = Literal["positive", "negative", "neutral", "mixed"] | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters every listing shares: who, what product, when, which topic and sentiment."""
+
+    sender_id: Text = None
+    product_name: Text = None
+    since: Time = None
+    until: Time = None
+    topic: Text = None
+    sentiment: SentimentFilter = None
+
+    def query(self, *, limit: int = 50, offset: int = 0) -> FeedbackQuery:
+        """The store's query for these filters and a page."""
+        return FeedbackQuery(
+            self.sender_id,
+            self.product_name,
+            self.since,
+            self.until,
+            limit,
+            offset,
+            self.topic,
+            self.sentiment,
+        )
 
 
 @router.get("")
 async def list_feedback(
     request: Request,
-    sender_id: Text = None,
-    product_name: Text = None,
-    since: Time = None,
-    until: Time = None,
+    filters: Annotated[Filters, Depends()],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> FeedbackPage:
-    """Feedback rows, newest first, filtered and paginated."""
-    query = FeedbackQuery(sender_id, product_name, since, until, limit, offset)
+    """Feedback rows, newest first, filtered (also by topic and sentiment) and paginated."""
+    query = filters.query(limit=limit, offset=offset)
     rows, total = await asyncio.to_thread(records_of(request).find, query)
     following = offset + len(rows)
     return FeedbackPage(

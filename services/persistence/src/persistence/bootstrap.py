@@ -29,6 +29,7 @@ from persistence.handlers import (
     handle_reply_failed,
     handle_reply_sent,
 )
+from persistence.insights_api import insights_router
 from persistence.records import FeedbackRecords
 from persistence.settings import PersistenceSettings
 from persistence.store import FeedbackStore
@@ -104,7 +105,7 @@ def create_app(
             tasks=[functools.partial(run_backfill, store, publisher, backfill_policy(settings))],
         )
 
-    routers = [router, replies_router, topics_router]
+    routers = [router, replies_router, topics_router, insights_router]
     return service_app(settings, wire=wire, routers=routers, bus=bus)
 
 

@@ -5,7 +5,7 @@ against it and against the SQL store on migrations)."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Protocol
@@ -20,6 +20,7 @@ from feedback_contracts import (
 from persistence import deliveries
 from persistence.backfill import BackfillStore, Batch
 from persistence.deliveries import Delivery
+from persistence.insights import Tagged
 from persistence.models import Feedback, FeedbackTags, Job, JobStatus, Topic
 from persistence.store import FeedbackQuery, Taxonomy, llm_usage
 from persistence.taxonomy import TopicExists
@@ -56,6 +57,8 @@ class FeedbackRecords(BackfillStore, Protocol):
     def get(self, feedback_id: int) -> Feedback | None: ...
 
     def find(self, query: FeedbackQuery) -> tuple[list[Feedback], int]: ...
+
+    def tagged(self, query: FeedbackQuery) -> list[Tagged]: ...
 
 
 @dataclass
@@ -245,9 +248,20 @@ class InMemoryFeedbackRecords:
             and (not query.product_name or query.product_name.lower() in row.product_name.lower())
             and (not query.since or row.created_at >= query.since)
             and (not query.until or row.created_at < query.until)
+            and (not query.sentiment or (row.tags and row.tags.sentiment == query.sentiment))
+            and (not query.topic or (row.tags and query.topic in row.tags.topics))
         ]
         matching.sort(key=lambda row: (row.created_at, row.id), reverse=True)
         return matching[query.offset : query.offset + query.limit], len(matching)
+
+    def tagged(self, query: FeedbackQuery) -> list[Tagged]:
+        """Product, tags and time of every tagged row the query matches (paging aside)."""
+        rows, _ = self.find(replace(query, limit=len(self.rows), offset=0))
+        return [
+            Tagged(row.product_name, row.tags.topics, row.tags.sentiment, row.created_at)
+            for row in rows
+            if row.tags is not None
+        ]
 
     def _refresh_media_urls(self, session_id: str) -> None:
         row = self.rows.get(session_id)

@@ -1,0 +1,70 @@
+"""What the business's customers think: counts by topic, product and sentiment, the weekly
+trend, and the newest feedback per topic, from the tagged rows of a time range."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+SENTIMENTS = ("positive", "negative", "neutral", "mixed")
+NO_TOPIC = "(no topic)"
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """One feedback's product, tags and when it came."""
+
+    product: str
+    topics: Sequence[str]
+    sentiment: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TopicCount:
+    """How often a topic came up, by sentiment and by product."""
+
+    topic: str
+    total: int
+    sentiments: dict[str, int]
+    products: dict[str, int]
+
+
+def topic_counts(rows: Iterable[Tagged]) -> list[TopicCount]:
+    """Every topic (and the feedback about none of them), most talked about first."""
+    sentiments: dict[str, Counter[str]] = defaultdict(Counter)
+    products: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        for topic in row.topics or [NO_TOPIC]:
+            sentiments[topic][row.sentiment] += 1
+            products[topic][row.product] += 1
+    counts = [
+        TopicCount(
+            topic,
+            sum(sentiments[topic].values()),
+            {s: sentiments[topic][s] for s in SENTIMENTS},
+            dict(products[topic].most_common()),
+        )
+        for topic in sentiments
+    ]
+    return sorted(counts, key=lambda c: (-c.total, c.topic))
+
+
+def weekly_trend(rows: Iterable[Tagged], *, weeks: int, today: date) -> list[dict[str, object]]:
+    """Per week (Monday first) of the last `weeks`, the feedback by sentiment, oldest first."""
+    first = _monday(today) - timedelta(weeks=weeks - 1)
+    counts = {first + timedelta(weeks=n): Counter[str]() for n in range(weeks)}
+    for row in rows:
+        week = _monday(row.created_at.date())
+        if week in counts:
+            counts[week][row.sentiment] += 1
+    return [
+        {"week": week.isoformat(), **{s: counter[s] for s in SENTIMENTS}}
+        for week, counter in counts.items()
+    ]
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
