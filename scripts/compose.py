@@ -5,7 +5,8 @@ with SERVICE=<name>, and its provisioning steps by the layout every service shar
 `<name>.provision` module (tables, buckets: after the local AWS answers) and a `<name>.migrate`
 module (schema: after PostgreSQL answers) each become a one-shot container the service waits
 for. What a service needs beyond that (published ports, other dependencies) is in its own
-`services/<name>/compose-extra.yaml`. `--check` fails when the file differs from what it renders.
+`services/<name>/compose-extra.yaml` (its `environment` is added to the shared one).
+`--check` fails when the file differs from what it renders.
 
     python scripts/compose.py [--check]
 """
@@ -66,13 +67,16 @@ def block(service: str, root: Path) -> str:
         f"      args: {{SERVICE: {service}}}\n"
     )
     text += "    depends_on:\n      <<: *ready\n" + _indent(depends, 6)
+    environment = extra.pop("environment", {})
+    if environment:  # the service's own settings, over the shared ones
+        text += "    environment:\n      <<: *environment\n" + _indent(environment, 6, flow=False)
     return text + _indent(extra, 4)
 
 
-def _indent(values: dict[str, Any], spaces: int) -> str:
+def _indent(values: dict[str, Any], spaces: int, *, flow: bool | None = None) -> str:
     if not values:
         return ""
-    dumped = yaml.safe_dump(values, sort_keys=False, default_flow_style=None, width=100)
+    dumped = yaml.safe_dump(values, sort_keys=False, default_flow_style=flow, width=100)
     return "".join(" " * spaces + line + "\n" for line in dumped.splitlines())
 
 

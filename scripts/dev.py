@@ -177,6 +177,7 @@ def welcome(dev: DevSettings) -> str:
     api = f"{base}:{ports['persistence']}"
     lines = [
         f"WhatsApp emulator (play the customer): {base}:{dev.emulator_port}/",
+        f"What your customers think (the owner's page): {api}/owner/#token={API_SECRET}",
         f"Feedback read API: {api}/feedback  (Authorization: Bearer {API_SECRET})",
         f"  e.g. curl -H 'Authorization: Bearer {API_SECRET}' {api}/feedback",
         f"  its OpenAPI page: {api}/docs",

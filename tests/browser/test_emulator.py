@@ -9,7 +9,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import urllib.request
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +75,20 @@ def run_flow(
     return result
 
 
-def test_conversation_with_a_photo_on_the_emulator_page(tmp_path: Path) -> None:
-    chromium, node = tools()
+@dataclass
+class DevStack:
+    """`make dev`'s process, its environment and ports."""
+
+    env: dict[str, str]
+    emulator: int
+    base: int
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    chromium, _ = tools()
+    tmp_path = tmp_path_factory.mktemp("dev")
     emulator, base = free_port(), free_block(len(services()))
     env = {key: value for key, value in os.environ.items() if key not in REAL_PARTS}
     env |= {
@@ -99,17 +114,61 @@ def test_conversation_with_a_photo_on_the_emulator_page(tmp_path: Path) -> None:
             process=dev,
             log=log,
         )
-        for width in (1280, 390):  # a desktop, then a phone (an iPhone's 390 px)
-            shot = tmp_path / f"emulator-{width}.png"
-            result = run_flow(node, env, emulator, photo(tmp_path / "kettle.jpg"), shot, width)
-            assert result["status"].strip() == "completed", log.read_text()[-3000:]
-            assert result["replies"][-1].startswith("Thank you")
-            assert shot.stat().st_size > 10_000
-        assert result["favicon"] == 200 and "svg" in result["faviconType"]
-        assert result["stacked"] and not result["horizontalOverflow"]
-        assert result["colourEmoji"], "emoji drawn without a colour emoji font"
+        yield DevStack(env, emulator, base, log)
     finally:
         dev.send_signal(signal.SIGINT)  # Ctrl-C
         code = dev.wait(timeout=30)
     assert code == 0, log.read_text()[-3000:]
-    assert not any(port_open(port) for port in (emulator, *range(base, base + 5)))
+    ports = (emulator, *range(base, base + len(services())))
+    assert not any(port_open(port) for port in ports)
+
+
+def test_conversation_with_a_photo_on_the_emulator_page(
+    dev_stack: DevStack, tmp_path: Path
+) -> None:
+    _, node = tools()
+    for width in (1280, 390):  # a desktop, then a phone (an iPhone's 390 px)
+        shot = tmp_path / f"emulator-{width}.png"
+        picture = photo(tmp_path / "kettle.jpg")
+        result = run_flow(node, dev_stack.env, dev_stack.emulator, picture, shot, width)
+        assert result["status"].strip() == "completed", dev_stack.log.read_text()[-3000:]
+        assert result["replies"][-1].startswith("Thank you")
+        assert shot.stat().st_size > 10_000
+    assert result["favicon"] == 200 and "svg" in result["faviconType"]
+    assert result["stacked"] and not result["horizontalOverflow"]
+    assert result["colourEmoji"], "emoji drawn without a colour emoji font"
+
+
+def test_the_owner_sees_tagged_feedback_charts_and_photos(
+    dev_stack: DevStack, tmp_path: Path
+) -> None:
+    _, node = tools()
+    run_flow(
+        node, dev_stack.env, dev_stack.emulator, photo(tmp_path / "k.jpg"), tmp_path / "c.png", 1280
+    )
+    persistence = dev_stack.base + services().index("persistence")
+    page = urllib.request.urlopen(f"http://127.0.0.1:{dev_stack.emulator}/").read().decode()
+    assert f"http://127.0.0.1:{persistence}/owner/#token=" in page  # the emulator links to it
+    url = f"http://127.0.0.1:{persistence}/owner/#token=dev-api-secret"
+    for width in (1280, 390):
+        shot = tmp_path / f"owner-{width}.png"
+        flow = subprocess.run(
+            [node, str(HERE / "owner_flow.mjs"), url, "quality", QUALITY, str(shot), str(width)],
+            env=dev_stack.env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        assert flow.returncode == 0, flow.stderr
+        result = json.loads(flow.stdout.strip().splitlines()[-1])
+        assert result["cards"] >= 1 and result["weeks"] == 12 and result["filterOffers"]
+        assert any(bar.startswith("quality") for bar in result["bars"]), result["bars"]
+        assert set(result["sentiments"]) <= {"positive", "negative", "neutral", "mixed"}
+        assert not result["overflow"]
+        if os.environ.get("UPDATE_SCREENSHOTS"):
+            shutil.copy(shot, DOCS / f"owner-page-{width}.png")
+
+
+QUALITY = "Defects, leaks, breakage and build quality."
+DOCS = ROOT / "docs"

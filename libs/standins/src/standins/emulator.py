@@ -7,6 +7,7 @@ media behind Basic auth, and serves Twilio's Messages API that the messenger sen
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -43,6 +44,7 @@ class EmulatorConfig:
     aws_region: str
     sessions_table: str
     opt_outs_table: str = "opt_outs"
+    owner_url: str | None = None  # where a browser opens the owner's page; else persistence's
 
 
 def create_emulator(state: TwilioState, config: EmulatorConfig) -> FastAPI:
@@ -58,9 +60,12 @@ def create_emulator(state: TwilioState, config: EmulatorConfig) -> FastAPI:
     )
     s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint)
 
+    owner = config.owner_url or f"{config.persistence_url}/owner/"
+    owner_page = PAGE.replace("{{OWNER_URL}}", html.escape(f"{owner}#token={config.api_secret}"))
+
     @app.get("/", response_class=HTMLResponse)
     async def page() -> str:
-        return PAGE
+        return owner_page
 
     @app.get("/favicon.svg")
     @app.get("/favicon.ico")
@@ -193,6 +198,7 @@ def main() -> None:
     parser.add_argument("--aws-endpoint-url")
     parser.add_argument("--aws-region", default="us-east-1")
     parser.add_argument("--sessions-table", default="sessions")
+    parser.add_argument("--owner-url", help="the owner's page as a browser reaches it")
     args = parser.parse_args()
     state = TwilioState(args.account_sid, args.auth_token, cdn_base_url=args.public_url)
     config = EmulatorConfig(
@@ -204,6 +210,7 @@ def main() -> None:
         aws_endpoint_url=args.aws_endpoint_url,
         aws_region=args.aws_region,
         sessions_table=args.sessions_table,
+        owner_url=args.owner_url,
     )
     uvicorn.run(create_emulator(state, config), host=args.host, port=args.port, log_level="warning")
 

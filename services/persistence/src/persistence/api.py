@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from persistence.media_links import MediaLinks
 from persistence.records import FeedbackRecords
 from persistence.store import FeedbackQuery
 from service_runtime.auth import require_bearer
@@ -150,6 +151,24 @@ async def get_feedback(
     if row is None:
         raise HTTPException(404, f"feedback {feedback_id} not found")
     return FeedbackOut.model_validate(row)
+
+
+class MediaLinksOut(BaseModel):
+    """Short-lived links to a feedback's photos."""
+
+    urls: list[str]
+
+
+@router.get("/{feedback_id}/media")
+async def media_links(
+    feedback_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request
+) -> MediaLinksOut:
+    """Links a browser can open for the row's media, valid for MEDIA_LINK_TTL_S."""
+    row = await asyncio.to_thread(records_of(request).get, feedback_id)
+    if row is None:
+        raise HTTPException(404, f"feedback {feedback_id} not found")
+    links: MediaLinks = request.app.state.media_links
+    return MediaLinksOut(urls=[links.link(uri) for uri in row.media_urls])
 
 
 class DeliveryOut(BaseModel):

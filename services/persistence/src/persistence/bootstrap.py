@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+import boto3
 from fastapi import FastAPI
 from sqlalchemy import create_engine
 from sqlalchemy import exc as sa_exc
@@ -30,6 +31,8 @@ from persistence.handlers import (
     handle_reply_sent,
 )
 from persistence.insights_api import insights_router
+from persistence.media_links import MediaLinks, S3MediaLinks
+from persistence.owner_page import owner_router
 from persistence.records import FeedbackRecords
 from persistence.settings import PersistenceSettings
 from persistence.store import FeedbackStore
@@ -66,11 +69,19 @@ def backfill_policy(settings: PersistenceSettings) -> BackfillPolicy:
     )
 
 
+def s3_links(settings: PersistenceSettings) -> S3MediaLinks:
+    """Presigned links for the browser's endpoint of S3."""
+    endpoint = settings.media_link_endpoint_url or settings.aws_endpoint_url
+    s3 = boto3.client("s3", region_name=settings.aws_region, endpoint_url=endpoint)
+    return S3MediaLinks(s3, ttl_s=settings.media_link_ttl_s)
+
+
 def create_app(
     settings: PersistenceSettings,
     *,
     bus: InProcessBus | None = None,
     records: FeedbackRecords | None = None,
+    media_links: MediaLinks | None = None,
 ) -> FastAPI:
     """The persistence service as a FastAPI app; `records` replaces the SQL store in tests."""
     secret = settings.intelligence_api_secret.get_secret_value()
@@ -86,6 +97,7 @@ def create_app(
         else:
             store = records
         app.state.store, app.state.api_secret = store, secret
+        app.state.media_links = media_links or s3_links(settings)
 
         async def close() -> None:
             for closer in closers:
@@ -105,7 +117,7 @@ def create_app(
             tasks=[functools.partial(run_backfill, store, publisher, backfill_policy(settings))],
         )
 
-    routers = [router, replies_router, topics_router, insights_router]
+    routers = [router, replies_router, topics_router, insights_router, owner_router]
     return service_app(settings, wire=wire, routers=routers, bus=bus)
 
 

@@ -18,3 +18,6 @@ class PersistenceSettings(ServiceSettings):
     backfill_batch_size: int = 200  # rows re-tagged per step of a taxonomy change's job
     backfill_pause_s: float = 0.0  # rest between steps (to spare the tagger)
     backfill_idle_s: float = 2.0  # how often to look for a job when there is none
+    media_link_ttl_s: int = 300  # how long the owner's page may show a photo from its link
+    # Where a browser reaches S3 (or the local AWS), when not where the service does.
+    media_link_endpoint_url: str | None = None

@@ -1,0 +1,47 @@
+// Drives the owner's page in Chromium: adds a topic, waits until the feedback shows it (the
+// taxonomy change re-tags every row), checks the charts, the photo thumbnails and, at a phone's
+// width, that nothing overflows. Usage: node owner_flow.mjs URL TOPIC DESCRIPTION SCREENSHOT WIDTH
+import { chromium } from "playwright-core";
+
+const [url, topic, description, screenshot, width = "1280"] = process.argv.slice(2);
+const phone = Number(width) < 720;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const viewport = phone ? { width: Number(width), height: 844 } : { width: 1280, height: 900 };
+  const page = await browser.newPage({ viewport, deviceScaleFactor: phone ? 2 : 1 });
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.ready === "yes", null, { timeout: 30000 });
+  const known = await page.$$eval(".topic .name", (nodes) => nodes.map((n) => n.textContent));
+  if (!known.includes(topic)) {
+    await page.fill("#t-label", topic);
+    await page.fill("#t-description", description);
+    await page.click("#add-topic");
+  }
+  // The re-tag reaches the rows; the page refreshes on "Show".
+  const deadline = Date.now() + 60000;
+  while (!(await page.$(`.card .chip >> text="${topic}"`))) {
+    if (Date.now() > deadline) throw new Error(`no feedback shows the topic ${topic}`);
+    await page.click("#apply");
+    await page.waitForTimeout(1000);
+  }
+  await page.waitForFunction(() => {
+    const image = document.querySelector(".card .thumbs img");
+    return image && image.complete && image.naturalWidth > 0;
+  }, null, { timeout: 30000 });
+  const result = await page.evaluate((label) => ({
+    bars: [...document.querySelectorAll(".topic-bar")].map((b) => b.textContent.trim()),
+    weeks: document.querySelectorAll("#trend .week").length,
+    cards: document.querySelectorAll(".card").length,
+    sentiments: [...document.querySelectorAll(".card .sentiment")].map((s) => s.textContent),
+    filterOffers: [...document.querySelectorAll("#f-topic option")].some((o) => o.value === label),
+    overflow: document.documentElement.scrollWidth > innerWidth,
+  }), topic);
+  await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(JSON.stringify(result));
+} finally {
+  await browser.close();
+}
