@@ -21,9 +21,11 @@ from feedback_contracts import (
     FeedbackCompleted,
     FeedbackCompletedV2,
     FeedbackTagged,
+    FeedbackTaggedV2,
     LlmUsage,
     MediaStored,
     ReplyFailed,
+    TopicProposal,
 )
 from persistence.bootstrap import create_app
 from persistence.migrate import alembic_config
@@ -233,6 +235,12 @@ def test_the_taxonomy_api_answers_bad_input_with_4xx() -> None:
         assert client.patch("/topics/99", json={"active": True}, headers=auth).status_code == 404
         assert client.patch("/topics/0", json={}, headers=auth).status_code == 422
         taxonomy = client.get("/topics", headers=auth).json()
+        assert client.post("/topics/proposals/1/accept", headers=auth).status_code == 404
+        assert client.post("/topics/proposals/1/maybe", headers=auth).status_code == 422
+        app.state.store.save_tags(proposing("s9", "Delivery"))
+        (proposal,) = client.get("/topics/proposals", headers=auth).json()
+        accept = f"/topics/proposals/{proposal['id']}/accept"
+        assert client.post(accept, headers=auth).status_code == 409  # the label is taken
     assert taxonomy["version"] == 2 and [t["label"] for t in taxonomy["topics"]] == ["delivery"]
 
 
@@ -303,3 +311,34 @@ def test_the_insights_api_counts_trends_and_exports() -> None:
     assert export.headers["content-type"].startswith("text/csv")
     assert lines[0].startswith("id,created_at,sender_id,product_name,feedback_text,topics")
     assert len(lines) == 2 and ",'=HYPERLINK(evil)," in lines[1]
+
+
+def proposing(session: str, label: str) -> FeedbackTaggedV2:
+    return FeedbackTaggedV2(
+        session_id=session,
+        sender_id=CUSTOMER,
+        topics=[],
+        sentiment="negative",
+        summary="x",
+        tagger="gpt-5-nano",
+        taxonomy_version=0,
+        proposal=TopicProposal(label=label, description="Boxes and wrapping."),
+    )
+
+
+def test_proposals_count_each_feedback_once_and_accepting_makes_a_topic(
+    records: FeedbackRecords,
+) -> None:
+    for session in ("s1", "s2", "s2"):  # s2 redelivered
+        records.save_tags(proposing(session, "packaging"))
+    records.save_tags(proposing("s3", "Parking"))
+    packaging, parking = records.proposals()
+    assert (packaging.label, packaging.mentions) == ("packaging", 2)
+    assert (parking.label, parking.mentions) == ("Parking", 1)
+    assert records.settle_proposal(packaging.id, accept=True)
+    assert records.settle_proposal(parking.id, accept=False)
+    assert not records.settle_proposal(parking.id, accept=True)  # settled already
+    assert records.proposals() == []
+    taxonomy = records.taxonomy()
+    assert [t.label for t in taxonomy.topics] == ["packaging"] and taxonomy.version == 1
+    assert records.next_batch(10) is not None  # the accepted topic re-tags everything

@@ -8,6 +8,7 @@ from feedback_contracts.events import (
     FeedbackCompleted,
     FeedbackCompletedV2,
     FeedbackTagged,
+    FeedbackTaggedV2,
     InboundMessage,
     LlmUsage,
     MediaItem,
@@ -18,6 +19,7 @@ from feedback_contracts.events import (
     ReplyRequestedV2,
     ReplySent,
     TagRequested,
+    TopicProposal,
 )
 from feedback_contracts.kafka import ContractError, KafkaRecord, from_kafka, to_kafka
 
@@ -30,6 +32,7 @@ __all__ = [
     "FeedbackCompleted",
     "FeedbackCompletedV2",
     "FeedbackTagged",
+    "FeedbackTaggedV2",
     "InboundMessage",
     "KafkaRecord",
     "LlmUsage",
@@ -41,6 +44,7 @@ __all__ = [
     "ReplyRequestedV2",
     "ReplySent",
     "TagRequested",
+    "TopicProposal",
     "from_kafka",
     "to_kafka",
     "topics",

@@ -222,6 +222,24 @@ class FeedbackTagged(Event):
         return self.sender_id
 
 
+class TopicProposal(BaseModel):
+    """A topic the LLM tagger would add to the taxonomy, for the owner to accept or not."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str = Field(min_length=1, max_length=80)
+    description: str = Field(default="", max_length=500)
+
+
+class FeedbackTaggedV2(FeedbackTagged):
+    """Version 2 adds the topic the LLM tagger proposes when none of the taxonomy fits. A new
+    version, not an edit of v1, because v1 readers refuse unknown fields."""
+
+    VERSION: ClassVar[int] = 2
+
+    proposal: TopicProposal | None = None
+
+
 class TagRequested(Event):
     """A stored feedback to tag (again): the backfill after the taxonomy changed."""
 
@@ -252,6 +270,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         FeedbackCompletedV2,
         MediaStored,
         FeedbackTagged,
+        FeedbackTaggedV2,
         TagRequested,
     )
 }

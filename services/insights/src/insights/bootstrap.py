@@ -8,10 +8,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
+import openai
 from fastapi import FastAPI
 
 from feedback_contracts import FeedbackCompleted, TagRequested
 from insights.handlers import Insights, handle_feedback_completed, handle_tag_requested
+from insights.llm_tagger import LlmTagger
 from insights.offline import OfflineTagger
 from insights.settings import InsightsSettings
 from insights.tagging import Tagger
@@ -32,8 +34,24 @@ class InsightsAdapters:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
-def offline_tagger_and_persistence(settings: InsightsSettings) -> InsightsAdapters:
-    """The offline tagger (its model loads from its wheel), the taxonomy from persistence."""
+def tagger(settings: InsightsSettings) -> Tagger:
+    """The LLM with the offline tagger behind it, or the offline tagger alone without a key."""
+    offline = OfflineTagger()
+    if settings.openai_api_key is None:
+        return offline
+    key = settings.openai_api_key.get_secret_value()
+    register_secrets(key)
+    client = openai.OpenAI(
+        api_key=key,
+        base_url=settings.openai_base_url,
+        timeout=settings.openai_timeout_s,
+        max_retries=settings.openai_max_retries,
+    )
+    return LlmTagger(client, model=settings.openai_model, fallback=offline)
+
+
+def taxonomy_and_tagger(settings: InsightsSettings) -> InsightsAdapters:
+    """The taxonomy from persistence; the tagger the settings call for."""
     client = httpx.AsyncClient(
         base_url=settings.persistence_url, timeout=settings.taxonomy_timeout_s
     )
@@ -42,7 +60,7 @@ def offline_tagger_and_persistence(settings: InsightsSettings) -> InsightsAdapte
         token=settings.intelligence_api_secret.get_secret_value(),
         max_age_s=settings.taxonomy_cache_s,
     )
-    return InsightsAdapters(OfflineTagger(), taxonomy, [taxonomy.close])
+    return InsightsAdapters(tagger(settings), taxonomy, [taxonomy.close])
 
 
 def create_app(
@@ -55,7 +73,7 @@ def create_app(
     register_secrets(settings.intelligence_api_secret.get_secret_value())
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
-        used = adapters or offline_tagger_and_persistence(settings)
+        used = adapters or taxonomy_and_tagger(settings)
         deps = Insights(tagger=used.tagger, taxonomy=used.taxonomy, publisher=publisher)
         handlers = by_topic(
             on(FeedbackCompleted, functools.partial(handle_feedback_completed, deps=deps)),

@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from feedback_contracts import Envelope, FeedbackCompleted, FeedbackTagged, TagRequested
+from feedback_contracts import (
+    Envelope,
+    FeedbackCompleted,
+    FeedbackTaggedV2,
+    TagRequested,
+    TopicProposal,
+)
 from insights.tagging import Tagger
 from insights.taxonomy_source import TaxonomySource
 from service_runtime.publishing import Publisher
@@ -47,7 +53,10 @@ async def _tag(
 ) -> None:
     taxonomy = await deps.taxonomy.current(at_least=at_least)
     (tags,) = await asyncio.to_thread(deps.tagger.tag, [text], taxonomy=taxonomy.topics)
-    event = FeedbackTagged(
+    proposal = tags.proposal and TopicProposal(
+        label=tags.proposal.label, description=tags.proposal.description
+    )
+    event = FeedbackTaggedV2(
         session_id=source.session_id,
         sender_id=source.sender_id,
         topics=list(tags.topics),
@@ -55,5 +64,6 @@ async def _tag(
         summary=tags.summary[:300],
         tagger=deps.tagger.name,
         taxonomy_version=taxonomy.version,
+        proposal=proposal,
     )
     await deps.publisher.publish(envelope.follow(event, source=SOURCE))

@@ -16,3 +16,8 @@ class InsightsSettings(ServiceSettings):
     intelligence_api_secret: SecretStr
     taxonomy_cache_s: float = 10.0  # how stale a taxonomy may be when tagging new feedback
     taxonomy_timeout_s: float = 5.0
+    openai_api_key: SecretStr | None = None  # none: the offline tagger
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-5-nano"
+    openai_timeout_s: float = 20.0
+    openai_max_retries: int = 1

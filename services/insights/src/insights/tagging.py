@@ -13,12 +13,22 @@ SENTIMENTS: tuple[Sentiment, ...] = ("positive", "negative", "neutral", "mixed")
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """A topic the taxonomy lacks, as a tagger would name and describe it."""
+
+    label: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Tags:
-    """Topics from the taxonomy, a sentiment and a one-line summary of one feedback."""
+    """Topics from the taxonomy, a sentiment and a one-line summary of one feedback, and
+    the topic a tagger proposes when none fits."""
 
     topics: tuple[str, ...]
     sentiment: Sentiment
     summary: str
+    proposal: Proposal | None = None
 
 
 class Tagger(Protocol):

@@ -77,6 +77,30 @@ class FeedbackTags(Base):
     )
 
 
+class TopicProposal(Base):
+    """A topic the LLM tagger proposed, for the owner to accept or dismiss."""
+
+    __tablename__ = "topic_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label_key: Mapped[str] = mapped_column(sa.String(80), unique=True)  # the label, lower case
+    label: Mapped[str] = mapped_column(sa.String(80))
+    description: Mapped[str] = mapped_column(sa.Text())
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+
+
+class TopicProposalMention(Base):
+    """One feedback that led to a proposal (a redelivered tag counts once)."""
+
+    __tablename__ = "topic_proposal_mentions"
+
+    proposal_id: Mapped[int] = mapped_column(sa.Integer(), primary_key=True)
+    session_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+
+
 class TaxonomyChange(Base):
     """One change of the taxonomy; the newest id is the taxonomy's version."""
 

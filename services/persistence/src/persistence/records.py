@@ -23,7 +23,7 @@ from persistence.deliveries import Delivery
 from persistence.insights import Tagged
 from persistence.models import Feedback, FeedbackTags, Job, JobStatus, Topic
 from persistence.store import FeedbackQuery, Taxonomy, llm_usage
-from persistence.taxonomy import TopicExists
+from persistence.taxonomy import ProposalView, TopicExists
 
 
 class FeedbackRecords(BackfillStore, Protocol):
@@ -40,6 +40,10 @@ class FeedbackRecords(BackfillStore, Protocol):
     def save_tags(self, event: FeedbackTagged) -> None: ...
 
     def taxonomy(self) -> Taxonomy: ...
+
+    def proposals(self) -> list[ProposalView]: ...
+
+    def settle_proposal(self, proposal_id: int, *, accept: bool) -> bool: ...
 
     def create_topic(self, *, label: str, description: str) -> Topic: ...
 
@@ -72,6 +76,8 @@ class InMemoryFeedbackRecords:
     topics: list[Topic] = field(default_factory=list)
     version: int = 0
     jobs: list[tuple[Job, int]] = field(default_factory=list)  # with their taxonomy version
+    proposed: dict[str, ProposalView] = field(default_factory=dict)  # by lower-case label
+    mentions: dict[str, set[str]] = field(default_factory=dict)  # label -> session ids
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def save_completed(self, event: FeedbackCompleted) -> None:
@@ -149,6 +155,36 @@ class InMemoryFeedbackRecords:
         )
         if event.session_id in self.rows:
             self.rows[event.session_id].tags = self.tags[event.session_id]
+        proposal = getattr(event, "proposal", None)
+        if proposal is not None:
+            key = proposal.label.strip().lower()
+            self.proposed.setdefault(
+                key,
+                ProposalView(
+                    len(self.proposed) + 1, proposal.label, proposal.description, "open", 0
+                ),
+            )
+            self.mentions.setdefault(key, set()).add(event.session_id)
+
+    def proposals(self) -> list[ProposalView]:
+        """The open topic proposals, most mentioned first."""
+        views = [
+            replace(p, mentions=len(self.mentions[key]))
+            for key, p in self.proposed.items()
+            if p.status == "open"
+        ]
+        return sorted(views, key=lambda p: (-p.mentions, p.id))
+
+    def settle_proposal(self, proposal_id: int, *, accept: bool) -> bool:
+        """Accept (a new topic) or dismiss an open proposal."""
+        found = [(k, p) for k, p in self.proposed.items() if p.id == proposal_id]
+        if not found or found[0][1].status != "open":
+            return False
+        key, proposal = found[0]
+        if accept:
+            self.create_topic(label=proposal.label, description=proposal.description)
+        self.proposed[key] = replace(proposal, status="accepted" if accept else "dismissed")
+        return True
 
     def taxonomy(self) -> Taxonomy:
         """Every topic and the taxonomy's version."""

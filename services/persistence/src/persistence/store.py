@@ -144,6 +144,17 @@ class FeedbackStore:
         """A feedback's tags, unless those stored come from a newer taxonomy."""
         with self._sessions.begin() as db:
             taxonomy.save_tags(db, event)
+            taxonomy.record_proposal(db, event)
+
+    def proposals(self) -> list[taxonomy.ProposalView]:
+        """The open topic proposals, most mentioned first."""
+        with self._sessions() as db:
+            return taxonomy.proposals(db)
+
+    def settle_proposal(self, proposal_id: int, *, accept: bool) -> bool:
+        """Accept or dismiss an open proposal; False when there is no open one with that id."""
+        with self._sessions.begin() as db:
+            return taxonomy.settle_proposal(db, proposal_id, accept=accept) is not None
 
     def taxonomy(self) -> Taxonomy:
         """Every topic and the taxonomy's version."""

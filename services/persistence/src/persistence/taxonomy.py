@@ -8,6 +8,7 @@ from an older taxonomy never overwrites one from a newer (a backfill and a live 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +17,13 @@ from sqlalchemy.orm import Session
 
 from feedback_contracts import FeedbackTagged
 from persistence.backfill import open_retag_job
-from persistence.models import FeedbackTags, TaxonomyChange, Topic
+from persistence.models import (
+    FeedbackTags,
+    TaxonomyChange,
+    Topic,
+    TopicProposal,
+    TopicProposalMention,
+)
 
 
 class TopicExists(Exception):
@@ -85,8 +92,7 @@ def save_tags(db: Session, event: FeedbackTagged) -> None:
         "tagger": event.tagger[:100],
         "taxonomy_version": event.taxonomy_version,
     }
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(FeedbackTags).values(**row)
+    statement = _insert(db)(FeedbackTags).values(**row)
     db.execute(
         statement.on_conflict_do_update(
             index_elements=["session_id"],
@@ -95,6 +101,65 @@ def save_tags(db: Session, event: FeedbackTagged) -> None:
             where=FeedbackTags.taxonomy_version <= event.taxonomy_version,
         )
     )
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    """A proposal and how many feedbacks led to it."""
+
+    id: int
+    label: str
+    description: str
+    status: str
+    mentions: int
+
+
+def record_proposal(db: Session, event: FeedbackTagged) -> None:
+    """Count the feedback toward the topic it proposes (once per feedback)."""
+    proposal = getattr(event, "proposal", None)
+    if proposal is None:
+        return
+    key = proposal.label.strip().lower()[:80]
+    insert = _insert(db)
+    db.execute(
+        insert(TopicProposal)
+        .values(label_key=key, label=proposal.label.strip()[:80], description=proposal.description)
+        .on_conflict_do_nothing(index_elements=["label_key"])
+    )
+    proposal_id = db.scalar(sa.select(TopicProposal.id).where(TopicProposal.label_key == key))
+    db.execute(
+        insert(TopicProposalMention)
+        .values(proposal_id=proposal_id, session_id=event.session_id)
+        .on_conflict_do_nothing()
+    )
+
+
+def proposals(db: Session) -> list[ProposalView]:
+    """The open proposals, most mentioned first."""
+    mentions = sa.func.count(TopicProposalMention.session_id)
+    rows = db.execute(
+        sa.select(TopicProposal, mentions)
+        .outerjoin(TopicProposalMention, TopicProposalMention.proposal_id == TopicProposal.id)
+        .where(TopicProposal.status == "open")
+        .group_by(TopicProposal.id)
+        .order_by(mentions.desc(), TopicProposal.id)
+    )
+    return [ProposalView(p.id, p.label, p.description, p.status, int(n)) for p, n in rows.all()]
+
+
+def settle_proposal(db: Session, proposal_id: int, *, accept: bool) -> TopicProposal | None:
+    """Accept (the proposal becomes a topic) or dismiss an open proposal."""
+    proposal = db.get(TopicProposal, proposal_id, with_for_update=True)
+    if proposal is None or proposal.status != "open":
+        return None
+    if accept:
+        create(db, label=proposal.label, description=proposal.description)
+    proposal.status = "accepted" if accept else "dismissed"
+    return proposal
+
+
+def _insert(db: Session) -> Any:
+    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _refuse_taken(db: Session, label: str, topic_id: int | None) -> None:

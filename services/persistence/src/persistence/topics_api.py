@@ -4,7 +4,7 @@ Behind the API bearer token; every change makes a new taxonomy version."""
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -75,6 +75,43 @@ async def create_topic(body: NewTopic, request: Request) -> TopicOut:
     except TopicExists:
         raise HTTPException(409, "a topic with that label exists") from None
     return TopicOut.model_validate(topic)
+
+
+class ProposalOut(BaseModel):
+    """A topic the LLM tagger proposed, and how many feedbacks led to it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    label: str
+    description: str
+    mentions: int
+
+
+@topics_router.get("/proposals")
+async def list_proposals(request: Request) -> list[ProposalOut]:
+    """The open proposals, most mentioned first."""
+    views = await asyncio.to_thread(records_of(request).proposals)
+    return [ProposalOut.model_validate(view) for view in views]
+
+
+@topics_router.post("/proposals/{proposal_id}/{decision}")
+async def settle_proposal(
+    proposal_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    decision: Literal["accept", "dismiss"],
+    request: Request,
+) -> dict[str, str]:
+    """Accept a proposal (it becomes a topic, and every feedback is re-tagged) or dismiss it."""
+    store = records_of(request)
+    try:
+        settled = await asyncio.to_thread(
+            lambda: store.settle_proposal(proposal_id, accept=decision == "accept")
+        )
+    except TopicExists:
+        raise HTTPException(409, "a topic with that label exists") from None
+    if not settled:
+        raise HTTPException(404, f"no open proposal {proposal_id}")
+    return {"status": "accepted" if decision == "accept" else "dismissed"}
 
 
 @topics_router.patch("/{topic_id}")
