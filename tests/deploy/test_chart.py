@@ -184,3 +184,16 @@ def test_a_secret_placed_in_config_is_refused_by_name() -> None:
     )
     assert result.returncode != 0
     assert "config.TWILIO_AUTH_TOKEN is a secret: put it in the Secret" in result.stderr
+
+
+def test_insights_reaches_the_persistence_service_the_chart_renders() -> None:
+    docs = render(REQUIRED)
+    (insights,) = [
+        doc
+        for doc in docs
+        if doc["kind"] == "Deployment" and doc["metadata"]["name"] == "fi-insights"
+    ]
+    (container,) = insights["spec"]["template"]["spec"]["containers"]
+    (url,) = [env["value"] for env in container["env"] if env["name"] == "PERSISTENCE_URL"]
+    services = {doc["metadata"]["name"] for doc in docs if doc["kind"] == "Service"}
+    assert url == "http://fi-persistence" and "fi-persistence" in services

@@ -54,9 +54,10 @@ app.kubernetes.io/component: {{ .name }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ . | quote }}
 {{- end }}
+{{- $root := .root -}}
 {{- range $name, $value := merge (deepCopy .component.env) $values.config }}
 - name: {{ $name }}
-  value: {{ tpl (toString $value) .root | quote }}
+  value: {{ tpl (toString $value) $root | quote }}
 {{- end }}
 {{- $secret := $values.existingSecret }}
 {{- range .component.secretEnv }}
