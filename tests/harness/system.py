@@ -27,6 +27,9 @@ class SystemConfig:
     aws_endpoint: str
     twilio_api: str
     openai_api: str | None
+    # The services the OpenAI stand-in answers: its script is the analyzer's conversation, so
+    # the others (insights) tag offline unless a test says otherwise.
+    openai_for: frozenset[str] = frozenset({"analyzer"})
     otlp_endpoint: str | None = None
     log_level: str = "WARNING"
     account_sid: str = "AC" + "7" * 32
@@ -60,9 +63,12 @@ class System:
         # Each service finds the others as <NAME>_URL (insights reads PERSISTENCE_URL), as
         # compose and the chart give them service names.
         peers = {f"{peer.upper()}_URL": url for peer, url in self.urls.items()}
+        own = environment(self.config)
+        if (service or name) not in self.config.openai_for:
+            own = {k: v for k, v in own.items() if not k.startswith("OPENAI_")}
         env = {
             **os.environ,
-            **environment(self.config),
+            **own,
             **peers,
             **(env or {}),
             "HTTP_PORT": str(port),

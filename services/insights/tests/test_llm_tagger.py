@@ -15,7 +15,7 @@ from insights.llm_tagger import LlmTagger
 from insights.offline import OfflineTagger
 from insights.tagging import Proposal
 from insights.taxonomy import Topic
-from standins.openai_api import Answer, OpenAIState, create_app
+from standins.openai_api import Answer, Failure, OpenAIState, create_app
 from standins.serving import serve_in_thread
 
 pytestmark = pytest.mark.unit
@@ -105,3 +105,22 @@ def test_a_topic_nothing_covers_is_proposed(
     state.then(answer([], proposal))
     (tags,) = tagger(url, offline).tag(["Far too much plastic in the box."], taxonomy=TAXONOMY)
     assert tags.topics == () and tags.proposal == Proposal(**proposal)
+
+
+def test_an_llm_that_is_away_leaves_the_tagging_to_the_offline_tagger(
+    llm: tuple[OpenAIState, str], offline: OfflineTagger
+) -> None:
+    state, url = llm
+    state.then(Failure(503))
+    text = "The courier lost my parcel."
+    (tags,) = tagger(url, offline).tag([text], taxonomy=TAXONOMY)
+    assert tags == offline.tag([text], taxonomy=TAXONOMY)[0] and tags.tagger == "offline"
+
+
+def test_the_tags_name_the_model_that_answered(
+    llm: tuple[OpenAIState, str], offline: OfflineTagger
+) -> None:
+    state, url = llm
+    state.then(answer(["delivery"]))
+    (tags,) = tagger(url, offline).tag(["Late again."], taxonomy=TAXONOMY)
+    assert tags.tagger == "gpt-5-nano"

@@ -62,7 +62,7 @@ async def _tag(
         topics=list(tags.topics),
         sentiment=tags.sentiment,
         summary=tags.summary[:300],
-        tagger=deps.tagger.name,
+        tagger=tags.tagger,
         taxonomy_version=taxonomy.version,
         proposal=proposal,
     )

@@ -1,7 +1,8 @@
 """The tagger with an OpenAI key: the model tags with strict structured outputs whose topic
 labels are the active taxonomy's only. An answer that names another label, or does not
 validate, is asked again once; what is still unknown is dropped, and an answer that never
-validates falls back to the offline tagger. When nothing fits, the model proposes a topic."""
+validates, or an LLM that is away (after the SDK's retries), falls back to the offline tagger.
+When nothing fits, the model proposes a topic."""
 
 from __future__ import annotations
 
@@ -82,7 +83,11 @@ class LlmTagger:
             {"role": "system", "content": PROMPT.format(topics=listing)},
             {"role": "user", "content": f"<feedback>{text}</feedback>"},
         ]
-        raw = self._complete(messages, labels)
+        try:
+            raw = self._complete(messages, labels)
+        except openai.APIError as error:  # away, or refusing: the offline tagger answers
+            log.warning("LLM unavailable (%s); tagging offline", type(error).__name__)
+            return self._fallback.tag([text], taxonomy=topics)[0]
         answer, problem = _parse(raw, labels)
         if problem:
             log.warning("tagger answer refused, asking again", extra={"problem": problem[:200]})
@@ -93,7 +98,10 @@ class LlmTagger:
                     "content": REASK.format(labels=json.dumps(labels), problem=problem),
                 },
             ]
-            answer, problem = _parse(self._complete(messages, labels), labels)
+            try:
+                answer, problem = _parse(self._complete(messages, labels), labels)
+            except openai.APIError:
+                answer = None
         if answer is None:
             return self._fallback.tag([text], taxonomy=topics)[0]
         known = tuple(label for label in answer.topics if label in labels)
@@ -103,7 +111,7 @@ class LlmTagger:
             else None
         )
         summary = one_line_summary(answer.summary or text)
-        return Tags(known, answer.sentiment, summary, proposal)
+        return Tags(known, answer.sentiment, summary, proposal, tagger=self.name)
 
     def _complete(self, messages: list[dict[str, str]], labels: Sequence[str]) -> str:
         body = {

@@ -29,6 +29,7 @@ class Tags:
     sentiment: Sentiment
     summary: str
     proposal: Proposal | None = None
+    tagger: str = "offline"  # which tagger answered: `offline`, or the LLM's model
 
 
 class Tagger(Protocol):
