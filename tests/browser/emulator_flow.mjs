@@ -2,18 +2,13 @@
 // stored Feedback row shows its media. Usage: node emulator_flow.mjs URL CUSTOMER PHOTO SCREENSHOT
 // [WIDTH]. At a phone's width (under 720 px) it also checks that the panels stack, that the page
 // has a favicon and that emoji are drawn in colour (an emoji font, not a text font's boxes).
-import { chromium } from "playwright-core";
+import { launch, pageAt } from "./chromium.mjs";
 
 const [url, customer, photo, screenshot, width = "1280"] = process.argv.slice(2);
 const phone = Number(width) < 720;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
-  const viewport = phone ? { width: Number(width), height: 844 } : { width: 1280, height: 820 };
-  const page = await browser.newPage({ viewport, deviceScaleFactor: phone ? 2 : 1 });
+  const page = await pageAt(browser, width, 820);
   await page.goto(url);
   await page.fill("#customer", customer);
 

@@ -1,18 +1,12 @@
 // Drives the owner's page in Chromium: adds a topic, waits until the feedback shows it (the
 // taxonomy change re-tags every row), checks the charts, the photo thumbnails and, at a phone's
 // width, that nothing overflows. Usage: node owner_flow.mjs URL TOPIC DESCRIPTION SCREENSHOT WIDTH
-import { chromium } from "playwright-core";
+import { launch, pageAt } from "./chromium.mjs";
 
 const [url, topic, description, screenshot, width = "1280"] = process.argv.slice(2);
-const phone = Number(width) < 720;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
-  const viewport = phone ? { width: Number(width), height: 844 } : { width: 1280, height: 900 };
-  const page = await browser.newPage({ viewport, deviceScaleFactor: phone ? 2 : 1 });
+  const page = await pageAt(browser, width, 900);
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.ready === "yes", null, { timeout: 30000 });
   const known = await page.$$eval(".topic .name", (nodes) => nodes.map((n) => n.textContent));

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import json
 import time
-import urllib.request
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -52,28 +50,14 @@ def feedback_rows(database_url: str, sender: str) -> list[Any]:
         engine.dispose()
 
 
-def persistence_api(world: World, method: str, path: str, body: Any = None) -> Any:
-    request = urllib.request.Request(
-        world.system.urls["persistence"] + path,
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={
-            "Authorization": f"Bearer {world.system.config.api_secret}",
-            "Content-Type": "application/json",
-        },
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
 def test_conversation_with_a_photo_end_to_end(world: World) -> None:
     customer, llm = Customer(world), world.llm
     for label, description in (
         ("quality", "How well it is made: defects, leaks, breakage."),
         ("delivery", "Shipping, couriers and delivery times."),
     ):
-        persistence_api(world, "POST", "/topics", {"label": label, "description": description})
-    version = persistence_api(world, "GET", "/topics")["version"]
+        world.system.api("POST", "/topics", {"label": label, "description": description})
+    version = world.system.api("GET", "/topics")["version"]
     asked_before = len(llm.requests)
     photo = photo_with_gps()
     llm.answer_json(**verdict("Hi! Which product is it about?", "ask_product"))
@@ -142,7 +126,7 @@ def test_conversation_with_a_photo_end_to_end(world: World) -> None:
 
     # The business reads it tagged with its own taxonomy.
     def tagged() -> Any:
-        page = persistence_api(world, "GET", f"/feedback?sender_id={quote(customer.number)}")
+        page = world.system.api("GET", f"/feedback?sender_id={quote(customer.number)}")
         return page["items"] and page["items"][0]["tags"]
 
     deadline = time.monotonic() + 30

@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.processes import InfrastructureError, free_port, stop, wait_until
 from harness.registry import services
@@ -80,6 +81,20 @@ class System:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        """Call the owner's API on persistence with the bearer token; the JSON it answers."""
+        request = urllib.request.Request(
+            self.urls["persistence"] + path,
+            data=json.dumps(body).encode() if body is not None else None,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self.config.api_secret}",
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
 
     def wait_ready(self, name: str) -> None:
         """Wait until the service's readiness probe answers."""

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from persistence.media_links import MediaLinks
+from persistence.models import Feedback
 from persistence.records import FeedbackRecords
 from persistence.store import FeedbackQuery
 from service_runtime.auth import require_bearer
@@ -142,14 +143,20 @@ async def list_feedback(
     )
 
 
-@router.get("/{feedback_id}")
-async def get_feedback(
-    feedback_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request
-) -> FeedbackOut:
-    """One feedback row."""
+FeedbackId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+async def _row(feedback_id: FeedbackId, request: Request) -> Feedback:
+    """The row the path names, or 404."""
     row = await asyncio.to_thread(records_of(request).get, feedback_id)
     if row is None:
         raise HTTPException(404, f"feedback {feedback_id} not found")
+    return row
+
+
+@router.get("/{feedback_id}")
+async def get_feedback(row: Annotated[Feedback, Depends(_row)]) -> FeedbackOut:
+    """One feedback row."""
     return FeedbackOut.model_validate(row)
 
 
@@ -160,13 +167,8 @@ class MediaLinksOut(BaseModel):
 
 
 @router.get("/{feedback_id}/media")
-async def media_links(
-    feedback_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request
-) -> MediaLinksOut:
+async def media_links(row: Annotated[Feedback, Depends(_row)], request: Request) -> MediaLinksOut:
     """Links a browser can open for the row's media, valid for MEDIA_LINK_TTL_S."""
-    row = await asyncio.to_thread(records_of(request).get, feedback_id)
-    if row is None:
-        raise HTTPException(404, f"feedback {feedback_id} not found")
     links: MediaLinks = request.app.state.media_links
     return MediaLinksOut(urls=[links.link(uri) for uri in row.media_urls])
 
