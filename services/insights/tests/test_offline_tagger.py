@@ -109,3 +109,12 @@ def test_evaluate_prints_json_and_writes_predictions(
     predictions = [json.loads(line) for line in out.read_text().splitlines()]
     assert [set(p) for p in predictions] == [{"text", "topics", "sentiment"}] * 2
     assert predictions[0]["topics"] == ["delivery"]
+
+
+def test_a_label_that_is_a_common_word_is_still_found(tagger: OfflineTagger) -> None:
+    hotel = [
+        Topic(label="room", description="The bedroom: bed, bathroom, size and view."),
+        Topic(label="order", description="Booking and payment."),
+    ]
+    tagged = tagger.tag(["Our room was tiny.", "My order never arrived."], taxonomy=hotel)
+    assert [t.topics for t in tagged] == [("room",), ("order",)]
