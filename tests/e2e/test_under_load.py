@@ -164,6 +164,9 @@ def test_messenger_killed_with_sends_in_flight_delivers_each_reply_once(world: W
     try:
         load.post()
         wait(lambda: len(load.replies()) >= 5, 30, "no replies before the kill")
+        # Killed while a send is under way (claimed, not yet marked sent), whatever the pace
+        # the other services keep on this machine.
+        wait(lambda: bool(claims_in_sending(world)), 30, "no send in flight to kill")
         world.system.kill("messenger")  # sends in flight: some reached Twilio, some not
         replied_before_restart = len(load.replies())
         unsettled = claims_in_sending(world)
