@@ -36,6 +36,17 @@ def workspace_members(root: Path = ROOT) -> list[str]:
     )
 
 
+def provisioning(service: str, root: Path = ROOT) -> list[str]:
+    """The service's provisioning modules, by the shared layout: `<service>.provision` (tables,
+    buckets), then `<service>.migrate` (its schema); `make compose` renders the same steps."""
+    package = root / "services" / service / "src" / service
+    return [
+        f"{service}.{step}"
+        for step in ("provision", "migrate")
+        if (package / f"{step}.py").exists()
+    ]
+
+
 def console_scripts(member: str, root: Path = ROOT) -> set[str]:
     """The console scripts a member's pyproject.toml declares."""
     project = tomllib.loads((root / member / "pyproject.toml").read_text())["project"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.processes import InfrastructureError, free_port, stop, wait_until
-from harness.registry import services
+from harness.registry import provisioning, services
 
 SERVICES = services()
 
@@ -152,12 +151,8 @@ def provision(config: SystemConfig, workdir: Path) -> None:
     env = {**os.environ, **environment(config)}
     commands = [
         ["-m", "service_runtime.admin", "--bootstrap", config.kafka, "--partitions", "6"],
-        *(
-            ["-m", module]  # each service's own: tables and buckets, or its migrations
-            for service in SERVICES
-            for module in (f"{service}.provision", f"{service}.migrate")
-            if importlib.util.find_spec(module)
-        ),
+        # each service's own: tables and buckets, or its migrations
+        *(["-m", module] for service in SERVICES for module in provisioning(service)),
     ]
     for command in commands:
         result = subprocess.run(
