@@ -48,6 +48,11 @@ def aws_endpoint(aws_backend: Backend) -> str:
     return aws_backend.address
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--update-screenshots`: the browser tests copy their screenshots into docs/."""
+    parser.addoption("--update-screenshots", action="store_true", default=False)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Fixed credentials for moto, so no test can reach a real AWS account by accident."""
     os.environ["AWS_ACCESS_KEY_ID"] = "testing"

@@ -100,8 +100,8 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     log = tmp_path / "dev.log"
     with open(log, "wb") as out:
         dev = subprocess.Popen(
-            [sys.executable, "scripts/dev.py"],
-            cwd=ROOT,
+            [sys.executable, str(ROOT / "scripts" / "dev.py")],
+            cwd=tmp_path,  # not the checkout: a developer's .env stays out of the test
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -140,7 +140,7 @@ def test_conversation_with_a_photo_on_the_emulator_page(
 
 
 def test_the_owner_sees_tagged_feedback_charts_and_photos(
-    dev_stack: DevStack, tmp_path: Path
+    dev_stack: DevStack, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     _, node = tools()
     run_flow(
@@ -166,7 +166,7 @@ def test_the_owner_sees_tagged_feedback_charts_and_photos(
         assert any(bar.startswith("quality") for bar in result["bars"]), result["bars"]
         assert set(result["sentiments"]) <= {"positive", "negative", "neutral", "mixed"}
         assert not result["overflow"]
-        if os.environ.get("UPDATE_SCREENSHOTS"):
+        if request.config.getoption("--update-screenshots"):
             shutil.copy(shot, DOCS / f"owner-page-{width}.png")
 
 

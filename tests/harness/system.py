@@ -77,6 +77,7 @@ class System:
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", f"{service or name}.main"],
                 env=env,
+                cwd=self.workdir,  # not the checkout: a developer's .env stays out of the tests
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
@@ -156,7 +157,12 @@ def provision(config: SystemConfig, workdir: Path) -> None:
     ]
     for command in commands:
         result = subprocess.run(
-            [sys.executable, *command], env=env, capture_output=True, text=True, check=False
+            [sys.executable, *command],
+            env=env,
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise InfrastructureError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
