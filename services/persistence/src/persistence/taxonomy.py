@@ -8,11 +8,14 @@ from an older taxonomy never overwrites one from a newer (a backfill and a live 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedback_contracts import FeedbackTagged
@@ -44,8 +47,8 @@ def create(db: Session, *, label: str, description: str) -> Topic:
     """A new active topic."""
     _refuse_taken(db, label, None)
     topic = Topic(label=label, description=description, is_active=True)
-    db.add(topic)
-    db.flush()
+    with _label_unique(db):
+        db.add(topic)
     db.add(TaxonomyChange(topic_id=topic.id, change="created"))
     db.flush()
     open_retag_job(db, version(db))
@@ -67,7 +70,8 @@ def change(
     changes: list[str] = []
     if label is not None and label != topic.label:
         _refuse_taken(db, label, topic_id)
-        topic.label = label
+        with _label_unique(db):
+            topic.label = label
         changes.append("renamed")
     if description is not None and description != topic.description:
         topic.description = description
@@ -160,6 +164,18 @@ def settle_proposal(db: Session, proposal_id: int, *, accept: bool) -> TopicProp
 
 def _insert(db: Session) -> Any:
     return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+@contextlib.contextmanager
+def _label_unique(db: Session) -> Iterator[None]:
+    """Flush a label in a savepoint: the unique index has the last word (a label another
+    request took a moment ago, or one the case-blind check above cannot fold) as TopicExists."""
+    try:
+        with db.begin_nested():
+            yield
+            db.flush()
+    except IntegrityError as taken:
+        raise TopicExists("label taken") from taken
 
 
 def _refuse_taken(db: Session, label: str, topic_id: int | None) -> None:
