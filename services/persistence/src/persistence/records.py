@@ -14,6 +14,7 @@ from feedback_contracts import (
     DeliveryStatus,
     FeedbackCompleted,
     FeedbackTagged,
+    FeedbackTaggedV2,
     MediaStored,
     ReplyFailed,
 )
@@ -155,8 +156,8 @@ class InMemoryFeedbackRecords:
         )
         if event.session_id in self.rows:
             self.rows[event.session_id].tags = self.tags[event.session_id]
-        proposal = getattr(event, "proposal", None)
-        if proposal is not None:
+        if isinstance(event, FeedbackTaggedV2) and event.proposal is not None:
+            proposal = event.proposal
             key = proposal.label.strip().lower()
             self.proposed.setdefault(
                 key,

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from feedback_contracts import FeedbackTagged
+from feedback_contracts import FeedbackTagged, FeedbackTaggedV2
 from persistence.backfill import open_retag_job
 from persistence.models import (
     FeedbackTags,
@@ -120,9 +120,9 @@ class ProposalView:
 
 def record_proposal(db: Session, event: FeedbackTagged) -> None:
     """Count the feedback toward the topic it proposes (once per feedback)."""
-    proposal = getattr(event, "proposal", None)
-    if proposal is None:
-        return
+    if not isinstance(event, FeedbackTaggedV2) or event.proposal is None:
+        return  # v1 events predate proposals
+    proposal = event.proposal
     key = proposal.label.strip().lower()[:80]
     insert = _insert(db)
     db.execute(
