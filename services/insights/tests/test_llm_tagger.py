@@ -26,9 +26,9 @@ TAXONOMY = [
 ]
 
 
-@pytest.fixture(scope="module")
-def offline() -> OfflineTagger:
-    return OfflineTagger()
+@pytest.fixture
+def offline(offline_tagger: OfflineTagger) -> OfflineTagger:
+    return offline_tagger
 
 
 @pytest.fixture

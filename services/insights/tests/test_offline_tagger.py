@@ -23,9 +23,9 @@ BIKE_SHOP = [
 ]
 
 
-@pytest.fixture(scope="module")
-def tagger() -> OfflineTagger:
-    return OfflineTagger()
+@pytest.fixture
+def tagger(offline_tagger: OfflineTagger) -> OfflineTagger:
+    return offline_tagger
 
 
 def test_topics_come_from_the_taxonomy_given(tagger: OfflineTagger) -> None:

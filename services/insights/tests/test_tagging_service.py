@@ -37,14 +37,16 @@ def completed(text: str) -> Envelope:
     return Envelope.wrap(event, source="analyzer", correlation_id="SM1")
 
 
-async def test_a_completed_feedback_is_tagged_with_the_active_topics() -> None:
+async def test_a_completed_feedback_is_tagged_with_the_active_topics(
+    offline_tagger: OfflineTagger,
+) -> None:
     bus, tagged = InProcessBus(), asyncio.Queue[Envelope]()
     listener = bus.subscribe("test", {topics.FEEDBACK_TAGGED: tagged.put})
     listening = asyncio.create_task(listener.run())
     settings = InsightsSettings(
         environment="local", kafka_bootstrap_servers="in-process", intelligence_api_secret="s" * 16
     )
-    adapters = InsightsAdapters(OfflineTagger(), StaticTaxonomy(SHOP, version=7))
+    adapters = InsightsAdapters(offline_tagger, StaticTaxonomy(SHOP, version=7))
     app = create_app(settings, bus=bus, adapters=adapters)
     async with app.router.lifespan_context(app):
         await bus.publish(completed("The courier was two weeks late and it is too expensive."))
