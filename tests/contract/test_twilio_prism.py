@@ -76,3 +76,18 @@ async def test_list_query_of_an_unsettled_send_satisfies_twilios_spec(prism: str
     finally:
         await sender.close()
     assert found is None  # Prism answered the request as valid, with its example messages
+
+
+async def test_erasure_requests_satisfy_twilios_spec(prism: str) -> None:
+    """The erasure's Messages list by From and To, its Media list, and the Media and Message
+    DELETEs: Prism answers each as valid (a request the spec refuses raises `SendError`)."""
+    sender = TwilioMessageSender(ACCOUNT, "token", api_base_url=prism, timeout_s=10)
+    try:
+        sids = await sender.messages_between(
+            from_="whatsapp:+15550001111", to="whatsapp:+14155238886", limit=100
+        )
+        assert sids and all(sid.startswith(("SM", "MM")) for sid in sids)
+        media = await sender.erase(sids[0])
+    finally:
+        await sender.close()
+    assert media >= 0

@@ -104,6 +104,7 @@ class Customer:
         return params
 
     def send(self, params: dict[str, str]) -> None:
+        self.world.twilio.receive(params)  # Twilio keeps the customer's message, too
         url = f"{self.world.system.urls['ingress']}/twilio/messages"
         response = post_signed(self.client, url, params, self.world.system.config.auth_token)
         assert response.status_code == 200, response.text

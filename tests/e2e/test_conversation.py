@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from harness.registry import services
+from media.copying import customer_prefix
 from media.metadata import strip_metadata
 from standins.openai_api import verdict
 from standins.tokens import count_prompt
@@ -104,7 +105,7 @@ def test_conversation_with_a_photo_end_to_end(world: World) -> None:
         "Thank you! Recorded.",
     ]
     media_sid = path.rsplit("/", 1)[-1]
-    key = f"feedback-media/{params['MessageSid']}/{media_sid}.jpg"
+    key = f"{customer_prefix(customer.number)}{params['MessageSid']}/{media_sid}.jpg"
     s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=world.system.config.aws_endpoint)
     bucket = world.system.config.bucket
 

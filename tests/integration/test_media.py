@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from feedback_contracts import MediaReference
-from media.copying import copy_media_to_s3
+from media.copying import copy_media_to_s3, customer_prefix
 from media.metadata import strip_metadata
 from media.provision import provision
 from media.safety import HostPolicy, MediaRefused
@@ -25,6 +25,8 @@ from standins.twilio_api import create_app as twilio_app
 pytestmark = pytest.mark.integration
 ACCOUNT, TOKEN = "AC" + "2" * 32, "d" * 32
 API_HOST, CDN_HOST = "localhost", "127.0.0.1"
+CUSTOMER = "whatsapp:+15550001234"
+PREFIX = customer_prefix(CUSTOMER)
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +94,8 @@ def test_photo_is_stored_at_its_key_without_exif_and_gps(
     original = jpeg_with_gps()
     media = reference(state, server, original, "image/jpeg")
     sink = S3MediaSink(client, bucket=bucket, part_size=5 * 2**20)
-    stored = copy_media_to_s3(media, source=source(local_policy()), sink=sink)
-    key = f"feedback-media/{media.message_sid}/{media.media_sid}.jpg"
+    stored = copy_media_to_s3(media, customer=CUSTOMER, source=source(local_policy()), sink=sink)
+    key = f"{PREFIX}{media.message_sid}/{media.media_sid}.jpg"
     assert stored.uri == f"s3://{bucket}/{key}"
     body = client.get_object(Bucket=bucket, Key=key)["Body"].read()  # type: ignore[attr-defined]
     assert body == strip_metadata("image/jpeg", original) and len(body) < len(original)
@@ -109,9 +111,9 @@ def test_redelivery_writes_the_object_once(
     client, bucket = s3
     media = reference(state, server, b"%PDF-1.7\n" + b"x" * 1000, "application/pdf")
     sink = S3MediaSink(client, bucket=bucket, part_size=5 * 2**20)
-    first = copy_media_to_s3(media, source=source(local_policy()), sink=sink)
+    first = copy_media_to_s3(media, customer=CUSTOMER, source=source(local_policy()), sink=sink)
     downloads = state.downloads
-    again = copy_media_to_s3(media, source=source(local_policy()), sink=sink)
+    again = copy_media_to_s3(media, customer=CUSTOMER, source=source(local_policy()), sink=sink)
     assert again == first and state.downloads == downloads
     assert first.sha256 and first.size == 1009
 
@@ -133,7 +135,7 @@ def test_forged_media_url_to_a_private_address_is_refused(url: str, s3: tuple[ob
     with pytest.raises(
         MediaRefused, match=r"not an allowed media host|non-public address|plain http"
     ):
-        copy_media_to_s3(media, source=source(policy), sink=sink)
+        copy_media_to_s3(media, customer=CUSTOMER, source=source(policy), sink=sink)
 
 
 def test_six_megabyte_image_is_refused_with_its_reason(
@@ -145,8 +147,8 @@ def test_six_megabyte_image_is_refused_with_its_reason(
     media = reference(state, server, big, "image/jpeg")
     sink = S3MediaSink(client, bucket=bucket, part_size=5 * 2**20)
     with pytest.raises(MediaRefused, match="over 5242880 bytes"):
-        copy_media_to_s3(media, source=source(local_policy()), sink=sink)
-    listed = client.list_objects_v2(Bucket=bucket, Prefix=f"feedback-media/{media.message_sid}/")  # type: ignore[attr-defined]
+        copy_media_to_s3(media, customer=CUSTOMER, source=source(local_policy()), sink=sink)
+    listed = client.list_objects_v2(Bucket=bucket, Prefix=f"{PREFIX}{media.message_sid}/")  # type: ignore[attr-defined]
     assert listed.get("KeyCount", 0) == 0
 
 
@@ -158,7 +160,7 @@ def test_bytes_that_are_not_the_declared_type_are_refused(
     media = reference(state, server, b"<html>not an image</html>", "image/png")
     sink = S3MediaSink(client, bucket=bucket, part_size=5 * 2**20)
     with pytest.raises(MediaRefused, match="bytes are not image/png"):
-        copy_media_to_s3(media, source=source(local_policy()), sink=sink)
+        copy_media_to_s3(media, customer=CUSTOMER, source=source(local_policy()), sink=sink)
 
 
 def test_large_video_is_streamed_in_parts(
@@ -169,7 +171,7 @@ def test_large_video_is_streamed_in_parts(
     video = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * (12 * 4096)  # ~12 MB
     media = reference(state, server, video, "video/mp4")
     sink = S3MediaSink(client, bucket=bucket, part_size=5 * 2**20)
-    stored = copy_media_to_s3(media, source=source(local_policy()), sink=sink)
-    key = f"feedback-media/{media.message_sid}/{media.media_sid}.mp4"
+    stored = copy_media_to_s3(media, customer=CUSTOMER, source=source(local_policy()), sink=sink)
+    key = f"{PREFIX}{media.message_sid}/{media.media_sid}.mp4"
     assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == video  # type: ignore[attr-defined]
     assert stored.size == len(video) and sink.find(key) == stored

@@ -6,12 +6,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from analyzer.handlers import LIMITED_REPLY, Analyzer, ConversationPolicy, handle_inbound
+from analyzer.handlers import (
+    LIMITED_REPLY,
+    Analyzer,
+    ConversationPolicy,
+    handle_erasure_requested,
+    handle_inbound,
+)
 from analyzer.offline import OfflineVerdicts
 from analyzer.sessions import InMemorySessionStore
 from analyzer.verdict import Conversation, Decision, Turn, Usage, Verdict
 from feedback_contracts import (
     Envelope,
+    ErasureRequested,
+    ErasureStepDone,
     FeedbackCompleted,
     InboundMessage,
     MediaItem,
@@ -205,3 +213,18 @@ async def test_a_stale_cached_session_is_caught_and_reread() -> None:
     await handle_inbound(*unwrap(inbound("SM3", "It leaks")), deps=first)  # the loop's retry
     (session,) = shared.sessions.values()
     assert (session.product_name, session.feedback) == ("Acme kettle", "It leaks")
+
+
+async def test_erasure_forgets_the_customers_sessions_chats_and_opt_out() -> None:
+    deps = analyzer()
+    await converse(deps, ("SM1", "Hello", None), ("SM2", "STOP", None))
+    assert isinstance(deps.store, InMemorySessionStore) and deps.store.sessions
+    erasure = Envelope.wrap(
+        ErasureRequested(erasure_id="e1", sender_id=CUSTOMER), source="p", correlation_id="e1"
+    )
+    await handle_erasure_requested(*unwrap(erasure), deps=deps)
+    assert not deps.store.sessions and not deps.store.chats
+    assert not (await deps.consent.get(CUSTOMER)).opted_out
+    (done,) = [e.data for e in recorded(deps).of_type(ErasureStepDone)]
+    assert isinstance(done, ErasureStepDone) and done.step == "conversations"
+    assert done.erased == {"sessions": 1, "chats": 2, "opt_outs": 1}  # Hello and its reply

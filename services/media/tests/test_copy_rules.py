@@ -10,9 +10,18 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image
 
-from feedback_contracts import Envelope, FeedbackCompleted, MediaReference, MediaStored, topics
+from feedback_contracts import (
+    Envelope,
+    ErasureRequested,
+    ErasureStepDone,
+    FeedbackCompleted,
+    MediaReference,
+    MediaStored,
+    topics,
+)
+from feedback_contracts.customers import subject_hash
 from media.bootstrap import MediaAdapters, create_app
-from media.handlers import MediaCopier, handle_feedback_completed
+from media.handlers import MediaCopier, handle_erasure_requested, handle_feedback_completed
 from media.settings import MediaSettings
 from media.sink import InMemoryMediaSink
 from media.source import InMemoryMediaSource, MediaUnavailable
@@ -21,6 +30,7 @@ from service_runtime.publishing import RecordingPublisher
 from service_runtime.routing import unwrap
 
 pytestmark = pytest.mark.unit
+CUSTOMER = "whatsapp:+15550001"
 URL = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
 
 
@@ -34,7 +44,7 @@ def completed(content_type: str = "image/jpeg") -> Envelope:
     media = MediaReference(message_sid="MM1", media_sid="ME1", url=URL, content_type=content_type)
     event = FeedbackCompleted(
         session_id="s1",
-        sender_id="whatsapp:+15550001",
+        sender_id=CUSTOMER,
         product_name="kettle",
         feedback_text="it leaks",
         media=[media],
@@ -64,13 +74,41 @@ async def copy(
     return stored.data
 
 
-async def test_a_photo_is_stored_under_its_message_and_media_sid() -> None:
+async def test_a_photo_is_stored_under_its_customer_message_and_media_sid() -> None:
     sink = InMemoryMediaSink(bucket="theunce-project")
     stored = await copy(InMemoryMediaSource({URL: ("image/jpeg", jpeg())}), sink)
+    key = f"feedback-media/{subject_hash(CUSTOMER)}/MM1/ME1.jpg"
     assert stored.status == "stored"
-    assert stored.s3_uri == "s3://theunce-project/feedback-media/MM1/ME1.jpg"
-    assert list(sink.objects) == ["feedback-media/MM1/ME1.jpg"]
-    assert stored.sha256 and stored.size_bytes == len(sink.objects["feedback-media/MM1/ME1.jpg"][1])
+    assert stored.s3_uri == f"s3://theunce-project/{key}"
+    assert list(sink.objects) == [key]
+    assert CUSTOMER.removeprefix("whatsapp:+") not in key  # a pseudonym, not the number
+    assert stored.sha256 and stored.size_bytes == len(sink.objects[key][1])
+
+
+async def test_erasure_deletes_the_customers_prefix_and_older_named_objects_only() -> None:
+    sink = InMemoryMediaSink(bucket="b")
+    await copy(InMemoryMediaSource({URL: ("image/jpeg", jpeg())}), sink)
+    sink.objects["feedback-media/MM0/ME0.jpg"] = ("image/jpeg", b"older layout")
+    sink.objects["feedback-media/other/MM9/ME9.jpg"] = ("image/jpeg", b"another customer")
+    publisher = RecordingPublisher()
+    deps = MediaCopier(
+        source=InMemoryMediaSource({}),
+        sink=sink,
+        publisher=publisher,
+        copies=asyncio.Semaphore(1),
+    )
+    request = ErasureRequested(
+        erasure_id="e1", sender_id=CUSTOMER, media_uris=["s3://b/feedback-media/MM0/ME0.jpg"]
+    )
+    envelope = Envelope.wrap(request, source="persistence", correlation_id="e1")
+    for _ in range(2):  # a redelivered request erases nothing more
+        await handle_erasure_requested(*unwrap(envelope), deps=deps)
+    assert list(sink.objects) == ["feedback-media/other/MM9/ME9.jpg"]
+    steps = [e.data for e in publisher.of_type(ErasureStepDone)]
+    assert [(s.step, s.erased) for s in steps if isinstance(s, ErasureStepDone)] == [
+        ("media", {"s3_objects": 2}),
+        ("media", {"s3_objects": 0}),
+    ]
 
 
 async def test_a_type_whatsapp_does_not_carry_is_refused_without_a_download() -> None:
@@ -140,4 +178,4 @@ async def test_the_composition_root_takes_fakes() -> None:
     listener.stop()
     await listening
     assert isinstance(event.data, MediaStored) and event.data.status == "stored"
-    assert list(sink.objects) == ["feedback-media/MM1/ME1.jpg"]
+    assert list(sink.objects) == [f"feedback-media/{subject_hash(CUSTOMER)}/MM1/ME1.jpg"]

@@ -7,8 +7,20 @@ from datetime import timedelta
 
 import pytest
 
-from feedback_contracts import Envelope, ReplyFailed, ReplyRequested, ReplySent
-from messenger.handlers import Messenger, SendPolicy, handle_reply_requested
+from feedback_contracts import (
+    Envelope,
+    ErasureRequested,
+    ErasureStepDone,
+    ReplyFailed,
+    ReplyRequested,
+    ReplySent,
+)
+from messenger.handlers import (
+    Messenger,
+    SendPolicy,
+    handle_erasure_requested,
+    handle_reply_requested,
+)
 from messenger.ledger import InMemorySendLedger
 from messenger.ratelimit import SendRateLimiter
 from messenger.sending import RecordingSender, SendError
@@ -169,3 +181,40 @@ async def test_twilios_21610_marks_the_customer_opted_out() -> None:
     await handle_reply_requested(*unwrap(request()), deps=deps)
     assert (await consent.get(CUSTOMER)).opted_out
     assert (await consent.get(CUSTOMER)).source == "twilio-21610"
+
+
+async def test_erasure_forgets_the_ledger_of_the_customers_replies_and_their_messages() -> None:
+    ledger, other = InMemorySendLedger(), "whatsapp:+15550002222"
+    deps = messenger(sender := RecordingSender(), ledger)
+    sender.received = {"SM1": (CUSTOMER, deps.policy.from_number)}
+    await handle_reply_requested(*unwrap(request("x" * 1700)), deps=deps)  # two parts
+    theirs = ReplyRequested(reply_id="SM2:reply", session_id="s2", recipient=other, body="Hi")
+    await handle_reply_requested(
+        *unwrap(Envelope.wrap(theirs, source="a", correlation_id="SM2")), deps=deps
+    )
+    erasure = ErasureRequested(erasure_id="e1", sender_id=CUSTOMER)
+    for _ in range(2):  # a redelivered request finds nothing more
+        await handle_erasure_requested(
+            *unwrap(Envelope.wrap(erasure, source="p", correlation_id="e1")), deps=deps
+        )
+    assert list(ledger.records) == ["SM2:reply#0"]
+    remaining = await sender.messages_between(from_=deps.policy.from_number, to=other, limit=9)
+    assert len(remaining) == 1
+    steps = [e.data for e in published(deps).of_type(ErasureStepDone)]
+    assert [s.erased for s in steps if isinstance(s, ErasureStepDone)] == [
+        {"ledger_items": 2, "twilio_media": 0, "twilio_messages": 3},
+        {},
+    ]
+
+
+async def test_erasure_waits_out_twilio_being_away() -> None:
+    class Away(RecordingSender):
+        async def messages_between(self, *, from_: str, to: str, limit: int) -> list[str]:
+            raise SendError(503, 20503, "unavailable")
+
+    deps = messenger(Away())
+    erasure = ErasureRequested(erasure_id="e1", sender_id=CUSTOMER)
+    with pytest.raises(TransientError):
+        await handle_erasure_requested(
+            *unwrap(Envelope.wrap(erasure, source="p", correlation_id="e1")), deps=deps
+        )

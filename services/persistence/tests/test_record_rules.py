@@ -5,6 +5,7 @@ then the composition root wired with the fake on the in-process bus."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from feedback_contracts import (
     ReplyFailed,
     TopicProposal,
 )
+from feedback_contracts.customers import subject_hash
 from persistence.bootstrap import create_app
 from persistence.migrate import alembic_config
 from persistence.records import FeedbackRecords, InMemoryFeedbackRecords
@@ -342,3 +344,82 @@ def test_proposals_count_each_feedback_once_and_accepting_makes_a_topic(
     taxonomy = records.taxonomy()
     assert [t.label for t in taxonomy.topics] == ["packaging"] and taxonomy.version == 1
     assert records.next_batch(10) is not None  # the accepted topic re-tags everything
+
+
+def test_erasure_removes_only_the_customers_rows_and_completes_with_every_step(
+    records: FeedbackRecords,
+) -> None:
+    other = "whatsapp:+15550002"
+    records.save_completed(completed("s1"))
+    records.save_media(media("ME1"))
+    records.save_media(media("ME3", session="s3"))  # stored before its feedback row exists
+    records.save_delivery_status(status("delivered"))
+    records.save_tags(tagged(1, "quality"))
+    records.save_completed(completed("s2").model_copy(update={"sender_id": other}))
+    records.save_media(media("ME2", session="s2").model_copy(update={"sender_id": other}))
+
+    started = records.start_erasure(CUSTOMER)
+    assert started.media_uris == [
+        "s3://b/feedback-media/MM1/ME1.jpg",
+        "s3://b/feedback-media/MM1/ME3.jpg",
+    ]
+    assert records.start_erasure(CUSTOMER).erasure.id == started.erasure.id  # still running
+    erasure_id = started.erasure.id
+    counts = records.erase_records(erasure_id, CUSTOMER)
+    assert counts == {
+        "deliveries": 1,
+        "feedback": 1,
+        "feedback_tags": 1,
+        "proposal_mentions": 0,
+        "stored_media": 2,
+    }
+    assert records.erase_records(erasure_id, CUSTOMER)["feedback"] == 0  # idempotent
+    rows, _ = records.find(FeedbackQuery())
+    assert [row.sender_id for row in rows] == [other]
+    assert rows[0].media_urls == ["s3://b/feedback-media/MM1/ME2.jpg"]
+    assert records.deliveries(CUSTOMER) == []
+
+    for step in ("conversations", "messaging"):
+        assert records.record_erasure_step(erasure_id, step, {"items": 3})
+    assert records.record_erasure_step(erasure_id, "messaging", {"items": 0})  # a rerun
+    running = records.find_erasure(erasure_id)
+    assert running is not None and running.status == "running" and running.pending == ["media"]
+    records.record_erasure_step(erasure_id, "media", {"s3_objects": 2})
+    done = records.find_erasure(erasure_id)
+    assert done is not None and done.status == "completed" and done.completed_at is not None
+    assert done.steps["messaging"] == {"items": 3} and done.steps["records"]["feedback"] == 1
+    assert CUSTOMER not in repr(done) and done.subject_hash == subject_hash(CUSTOMER)
+    assert records.start_erasure(CUSTOMER).erasure.id != erasure_id  # a new one after that
+    assert not records.record_erasure_step("no-such-erasure", "media", {})
+
+
+def test_the_erasure_api_starts_reports_and_refuses_what_is_not_a_customer() -> None:
+    settings = PersistenceSettings(
+        environment="local",
+        kafka_bootstrap_servers="in-process",
+        database_url="sqlite://",
+        intelligence_api_secret="s" * 16,
+    )
+    records = InMemoryFeedbackRecords()
+    records.save_completed(completed())
+    app = create_app(settings, bus=InProcessBus(), records=records)
+    auth = {"Authorization": "Bearer " + "s" * 16}
+    with TestClient(app) as client:
+        assert client.delete(f"/customers/{CUSTOMER}").status_code == 401
+        for bad in ("not-a-number", "whatsapp:+1" + "5" * 20, "%00"):
+            assert client.delete(f"/customers/{bad}", headers=auth).status_code == 422, bad
+        started = client.delete(f"/customers/{CUSTOMER}", headers=auth)
+        assert started.status_code == 202
+        body = started.json()
+        assert started.headers["location"] == f"/erasures/{body['id']}"
+        assert body["subject_hash"] == subject_hash(CUSTOMER) and CUSTOMER not in started.text
+        deadline = time.monotonic() + 5
+        while "records" in client.get(started.headers["location"], headers=auth).json()["pending"]:
+            assert time.monotonic() < deadline, "persistence never did its own step"
+            time.sleep(0.05)
+        report = client.get(started.headers["location"], headers=auth).json()
+        assert report["steps"]["records"]["feedback"] == 1 and report["status"] == "running"
+        unknown = "00000000-0000-0000-0000-000000000000"
+        assert client.get(f"/erasures/{unknown}", headers=auth).status_code == 404
+        assert client.get("/erasures/x", headers=auth).status_code == 422
+    assert records.find(FeedbackQuery()) == ([], 0)

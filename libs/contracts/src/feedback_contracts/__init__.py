@@ -3,8 +3,11 @@
 from feedback_contracts import topics
 from feedback_contracts.envelope import Envelope, Event
 from feedback_contracts.events import (
+    ERASURE_STEPS,
     EVENT_TYPES,
     DeliveryStatus,
+    ErasureRequested,
+    ErasureStepDone,
     FeedbackCompleted,
     FeedbackCompletedV2,
     FeedbackTagged,
@@ -20,14 +23,18 @@ from feedback_contracts.events import (
     ReplySent,
     TagRequested,
     TopicProposal,
+    reply_id_for,
 )
 from feedback_contracts.kafka import ContractError, KafkaRecord, from_kafka, to_kafka
 
 __all__ = [
+    "ERASURE_STEPS",
     "EVENT_TYPES",
     "ContractError",
     "DeliveryStatus",
     "Envelope",
+    "ErasureRequested",
+    "ErasureStepDone",
     "Event",
     "FeedbackCompleted",
     "FeedbackCompletedV2",
@@ -46,6 +53,7 @@ __all__ = [
     "TagRequested",
     "TopicProposal",
     "from_kafka",
+    "reply_id_for",
     "to_kafka",
     "topics",
 ]

@@ -72,6 +72,12 @@ class DeliveryStatus(Event):
         return self.recipient
 
 
+def reply_id_for(message_sid: str) -> str:
+    """The reply to a customer's message: one per inbound MessageSid, so a redelivered message
+    asks for the same reply (the messenger's send ledger is keyed by it)."""
+    return f"{message_sid}:reply"
+
+
 class ReplyRequested(Event):
     """The analyzer asks for one WhatsApp message to be sent to a customer."""
 
@@ -257,6 +263,45 @@ class TagRequested(Event):
         return self.sender_id
 
 
+ERASURE_STEPS = ("conversations", "messaging", "media", "records")
+"""What an erasure waits for, and who does it: the analyzer's sessions and chats, the
+messenger's send ledger, opt-outs and Twilio's copies, media's S3 objects, persistence's rows."""
+ErasureStep = Literal["conversations", "messaging", "media", "records"]
+
+
+class ErasureRequested(Event):
+    """The business asked to forget a customer: every service erases what it holds of them."""
+
+    TYPE: ClassVar[str] = "feedback.erasure-requested"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.ERASURE_REQUESTS
+
+    erasure_id: str
+    sender_id: str
+    media_uris: list[str] = Field(
+        default_factory=list,
+        description="The customer's S3 objects persistence knows of, older key layouts too.",
+    )
+
+    def key(self) -> str:
+        return self.sender_id
+
+
+class ErasureStepDone(Event):
+    """One service erased what it held of the customer; `erased` counts it by kind."""
+
+    TYPE: ClassVar[str] = "feedback.erasure-step-done"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.ERASURE_PROGRESS
+
+    erasure_id: str
+    step: ErasureStep
+    erased: dict[str, int] = Field(default_factory=dict)
+
+    def key(self) -> str:
+        return self.erasure_id
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type(): cls
     for cls in (
@@ -272,5 +317,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         FeedbackTagged,
         FeedbackTaggedV2,
         TagRequested,
+        ErasureRequested,
+        ErasureStepDone,
     )
 }

@@ -8,6 +8,8 @@ FEEDBACK_COMPLETED = "conversation.feedback-completed"
 MEDIA_STORED = "media.media-stored"
 FEEDBACK_TAGGED = "insights.feedback-tagged"
 TAG_REQUESTS = "insights.tag-requests"
+ERASURE_REQUESTS = "customer.erasure-requests"
+ERASURE_PROGRESS = "customer.erasure-progress"
 
 ALL = (
     INBOUND_MESSAGES,
@@ -18,6 +20,8 @@ ALL = (
     MEDIA_STORED,
     FEEDBACK_TAGGED,
     TAG_REQUESTS,
+    ERASURE_REQUESTS,
+    ERASURE_PROGRESS,
 )
 
 

@@ -85,6 +85,10 @@ class ConsentStore(Protocol):
 
     async def set(self, customer: str, consent: Consent) -> None: ...
 
+    async def erase(self, customer: str) -> int:
+        """Forget the customer's item (an erasure): 1 if there was one, else 0."""
+        ...
+
 
 class DynamoConsentStore:
     """The `opt_outs` table, hash key `sender_id`."""
@@ -121,6 +125,13 @@ class DynamoConsentStore:
         await asyncio.to_thread(
             self._table.put_item, Item={k: v for k, v in item.items() if v is not None}
         )
+
+    async def erase(self, customer: str) -> int:
+        """Delete the customer's item."""
+        old = await asyncio.to_thread(
+            self._table.delete_item, Key={"sender_id": customer}, ReturnValues="ALL_OLD"
+        )
+        return 1 if old.get("Attributes") else 0
 
 
 def _time(value: str | None) -> datetime | None:
@@ -159,6 +170,10 @@ class CachedConsent:
         await self._store.set(customer, consent)
         self._remember(customer, consent)
 
+    async def erase(self, customer: str) -> int:
+        self._known.pop(customer, None)
+        return await self._store.erase(customer)
+
     def _remember(self, customer: str, consent: Consent) -> None:
         self._known[customer] = (time.monotonic(), consent)
         self._known.move_to_end(customer)
@@ -177,3 +192,6 @@ class InMemoryConsentStore:
 
     async def set(self, customer: str, consent: Consent) -> None:
         self.consents[customer] = consent
+
+    async def erase(self, customer: str) -> int:
+        return 1 if self.consents.pop(customer, None) is not None else 0

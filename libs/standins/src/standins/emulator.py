@@ -91,6 +91,7 @@ def create_emulator(state: TwilioState, config: EmulatorConfig) -> FastAPI:
                 "MessageType": "image",
             }
             media = f"/emulator/media/{path.rsplit('/', 1)[-1]}"
+        state.receive(params)  # Twilio keeps the customer's message, too
         async with httpx.AsyncClient(timeout=20) as client:
             url = f"{config.ingress_url}/twilio/messages"
             answer = await post_signed_async(client, url, params, state.auth_token)

@@ -32,6 +32,7 @@ class SentMessage:
     status_callback: str | None
     media_urls: tuple[str, ...] = ()
     accepted_at: float = field(default_factory=time.time)
+    direction: str = "outbound-api"  # or "inbound": a customer's message Twilio received
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class TwilioState:
     account_sid: str
     auth_token: str
     messages: list[SentMessage] = field(default_factory=list)
+    received: list[SentMessage] = field(default_factory=list)  # the customers' messages
+    message_media: dict[str, list[str]] = field(default_factory=dict)  # message -> media sids
     failures: list[ScriptedFailure] = field(default_factory=list)
     attempts: int = 0
     attempts_to: Counter[str] = field(default_factory=Counter)
@@ -73,9 +76,31 @@ class TwilioState:
         media_sid = "ME" + secrets.token_hex(16)
         with self.lock:
             self.media[media_sid] = (content, content_type)
+            self.message_media.setdefault(message_sid, []).append(media_sid)
         return (
             f"{API.format(account_sid=self.account_sid)}/Messages/{message_sid}/Media/{media_sid}"
         )
+
+    def receive(self, params: Mapping[str, str]) -> None:
+        """Record a customer's message as Twilio does before its webhook (the form's fields)."""
+        message = SentMessage(
+            sid=params["MessageSid"],
+            account_sid=params.get("AccountSid", self.account_sid),
+            to=params["To"],
+            from_=params["From"],
+            body=params.get("Body", ""),
+            status_callback=None,
+            direction="inbound",
+        )
+        with self.lock:
+            self.received.append(message)
+
+    def holds_any_of(self, customer: str) -> list[str]:
+        """The SIDs of messages and media the stand-in still keeps of a customer."""
+        with self.lock:
+            mine = [m for m in self.messages + self.received if customer in (m.to, m.from_)]
+            media = [sid for m in mine for sid in self.message_media.get(m.sid, [])]
+        return [m.sid for m in mine] + [sid for sid in media if sid in self.media]
 
     def sent_to(self, recipient: str) -> list[SentMessage]:
         """Messages sent to one recipient, in order."""
@@ -106,8 +131,8 @@ def _resource(message: SentMessage) -> dict[str, Any]:
         "to": message.to,
         "from": message.from_,
         "body": message.body,
-        "status": "queued",
-        "direction": "outbound-api",
+        "status": "received" if message.direction == "inbound" else "queued",
+        "direction": message.direction,
         "num_segments": "1",
         "num_media": str(len(message.media_urls)),
         "api_version": "2010-04-01",
@@ -133,7 +158,7 @@ def _listed(state: TwilioState, query: Mapping[str, str]) -> list[SentMessage]:
 
     on, before, after = day("DateSent"), day("DateSent<"), day("DateSent>")
     with state.lock:
-        messages = list(reversed(state.messages))
+        messages = sorted(state.messages + state.received, key=lambda m: -m.accepted_at)
     return [
         m
         for m in messages
@@ -221,6 +246,54 @@ def create_app(state: TwilioState) -> FastAPI:
             state.cdn[token] = media_sid
         return RedirectResponse(f"{state.cdn_base_url}/cdn/{token}", status_code=307)
 
+    @app.get(API + "/Messages/{message_sid}/Media.json")
+    async def list_media(account_sid: str, message_sid: str, request: Request) -> Response:
+        """A message's media, one page."""
+        if account_sid != state.account_sid or not _authorized(request, state):
+            return _error(401, 20003, "Authenticate")
+        with state.lock:
+            sids = [sid for sid in state.message_media.get(message_sid, []) if sid in state.media]
+        uri = f"{API.format(account_sid=account_sid)}/Messages/{message_sid}/Media.json"
+        media_list = [
+            {
+                "sid": sid,
+                "account_sid": account_sid,
+                "parent_sid": message_sid,
+                "content_type": state.media[sid][1],
+                "date_created": None,
+                "date_updated": None,
+                "uri": uri.replace("Media.json", f"Media/{sid}.json"),
+            }
+            for sid in sids
+        ]
+        return JSONResponse(
+            {
+                "media_list": media_list,
+                "page": 0,
+                "page_size": 50,
+                "first_page_uri": uri,
+                "next_page_uri": None,
+                "previous_page_uri": None,
+                "uri": uri,
+                "start": 0,
+                "end": max(0, len(media_list) - 1),
+            }
+        )
+
+    @app.delete(API + "/Messages/{message_sid}.json")
+    async def delete_message(account_sid: str, message_sid: str, request: Request) -> Response:
+        """Twilio's Message DELETE: 204, or 404 when there is no such message."""
+        if account_sid != state.account_sid or not _authorized(request, state):
+            return _error(401, 20003, "Authenticate")
+        with state.lock:
+            before = len(state.messages) + len(state.received)
+            state.messages = [m for m in state.messages if m.sid != message_sid]
+            state.received = [m for m in state.received if m.sid != message_sid]
+            found = len(state.messages) + len(state.received) < before
+        if not found:
+            return _error(404, 20404, "The requested resource was not found")
+        return Response(status_code=204)
+
     @app.delete(API + "/Messages/{message_sid}/Media/{media_sid}.json")
     async def delete_media(
         account_sid: str, message_sid: str, media_sid: str, request: Request
@@ -230,7 +303,9 @@ def create_app(state: TwilioState) -> FastAPI:
         with state.lock:
             found = state.media.pop(media_sid, None)
             state.deleted.append(media_sid)
-        return Response(status_code=204 if found else 404)
+        if found is None:
+            return _error(404, 20404, "The requested resource was not found")
+        return Response(status_code=204)
 
     @app.post("/_standin/media/{message_sid}")
     async def host_media(message_sid: str, request: Request) -> dict[str, str]:

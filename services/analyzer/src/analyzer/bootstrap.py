@@ -12,12 +12,18 @@ from fastapi import FastAPI
 
 from analyzer.degrading import DegradingVerdicts
 from analyzer.dynamo_store import DynamoSessionStore
-from analyzer.handlers import Analyzer, ConversationPolicy, LlmPricing, handle_inbound
+from analyzer.handlers import (
+    Analyzer,
+    ConversationPolicy,
+    LlmPricing,
+    handle_erasure_requested,
+    handle_inbound,
+)
 from analyzer.llm import OpenAIVerdicts, VerdictSource
 from analyzer.offline import OfflineVerdicts
 from analyzer.sessions import CachedSessions, SessionStore
 from analyzer.settings import AnalyzerSettings
-from feedback_contracts import InboundMessage
+from feedback_contracts import ErasureRequested, InboundMessage
 from service_runtime.app import Wiring, service_app
 from service_runtime.consent import CachedConsent, ConsentStore, DynamoConsentStore
 from service_runtime.inprocess import InProcessBus
@@ -111,7 +117,10 @@ def create_app(
             consent=used.consent,
         )
         return Wiring(
-            handlers=by_topic(on(InboundMessage, functools.partial(handle_inbound, deps=deps)))
+            handlers=by_topic(
+                on(InboundMessage, functools.partial(handle_inbound, deps=deps)),
+                on(ErasureRequested, functools.partial(handle_erasure_requested, deps=deps)),
+            )
         )
 
     return service_app(settings, wire=wire, bus=bus)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from analyzer import SOURCE
 from analyzer.phrases import say
 from analyzer.understanding import Language
-from feedback_contracts import Envelope, InboundMessage, ReplyRequestedV2
+from feedback_contracts import Envelope, InboundMessage, ReplyRequestedV2, reply_id_for
 from service_runtime.consent import Consent, ConsentStore, keyword_of
 from service_runtime.publishing import Publisher
 
@@ -28,7 +28,7 @@ async def handled_by_channel(
     """True when the message was a keyword, or came from an opted-out customer."""
     current = await consent.get(message.sender_id)
     keyword = keyword_of(message.body, opted_out=current.opted_out)
-    reply_id = f"{message.message_sid}:reply"
+    reply_id = reply_id_for(message.message_sid)
     language = _LANGUAGE.get(message.body.strip().strip(".!").lower(), "en")
     if keyword == "opt_out":
         if current.opted_out and current.notice_reply_id != reply_id:

@@ -37,7 +37,8 @@ class DynamoSessionStore:
         retention: timedelta = timedelta(days=90),
     ) -> None:
         self._sessions = dynamodb.Table(sessions_table)
-        self._chats = BatchedPuts(dynamodb.Table(chats_table), key=("session_id", "sort_key"))
+        self._chat_table = dynamodb.Table(chats_table)
+        self._chats = BatchedPuts(self._chat_table, key=("session_id", "sort_key"))
         self._retention = retention  # DynamoDB's TTL deletes items this long after their time
 
     async def latest_session(self, sender_id: str) -> Session | None:
@@ -72,8 +73,53 @@ class DynamoSessionStore:
                 raise StaleSession(session.session_id) from error
             raise
 
+    async def erase(self, sender_id: str) -> dict[str, int]:
+        """Every session of the customer, and each session's chats: Queries by key, deletes in
+        batches. Chats go first, so a crash midway leaves the sessions that find them again."""
+        return await asyncio.to_thread(self._erase, sender_id)
+
+    def _erase(self, sender_id: str) -> dict[str, int]:
+        sessions = _all_keys(
+            self._sessions, Key("sender_id").eq(sender_id), "sender_id, seq, session_id"
+        )
+        chats = 0
+        for session in sessions:
+            keys = _all_keys(
+                self._chat_table,
+                Key("session_id").eq(session["session_id"]),
+                "session_id, sort_key",
+            )
+            _delete_all(self._chat_table, keys)
+            chats += len(keys)
+        _delete_all(
+            self._sessions, [{"sender_id": s["sender_id"], "seq": s["seq"]} for s in sessions]
+        )
+        return {"sessions": len(sessions), "chats": chats}
+
     def _expiry(self, moment: datetime) -> dict[str, int]:
         return {"expires_at": int((moment + self._retention).timestamp())}
+
+
+def _all_keys(table: Any, condition: Any, projection: str) -> list[dict[str, Any]]:
+    """Every item a key condition selects, page by page, with the projected attributes."""
+    items: list[dict[str, Any]] = []
+    arguments: dict[str, Any] = {
+        "KeyConditionExpression": condition,
+        "ProjectionExpression": projection,
+        "ConsistentRead": True,
+    }
+    while True:
+        page = table.query(**arguments)
+        items += page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return items
+        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _delete_all(table: Any, keys: list[dict[str, Any]]) -> None:
+    with table.batch_writer() as batch:  # 25 a request, unprocessed items retried
+        for key in keys:
+            batch.delete_item(Key=key)
 
 
 def _compact(item: dict[str, Any]) -> dict[str, Any]:

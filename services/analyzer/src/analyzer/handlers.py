@@ -24,11 +24,14 @@ from analyzer.sessions import (
 from analyzer.verdict import Conversation, Turn, Usage, Verdict
 from feedback_contracts import (
     Envelope,
+    ErasureRequested,
+    ErasureStepDone,
     FeedbackCompletedV2,
     InboundMessage,
     LlmUsage,
     MediaReference,
     ReplyRequestedV2,
+    reply_id_for,
 )
 from service_runtime.consent import ConsentStore, InMemoryConsentStore
 from service_runtime.publishing import Publisher
@@ -146,7 +149,7 @@ def _inbound_chat(message: InboundMessage, session: Session, received_at: dateti
 
 
 async def _take_turn(session: Session, chat: Chat, now: datetime, deps: Analyzer) -> TurnResult:
-    reply_id = f"{chat.message_sid}:reply"
+    reply_id = reply_id_for(chat.message_sid)
     media = session.media + tuple(m for m in chat.media if m not in session.media)
     if session.is_limited(now):
         outcome = Outcome(reply_id, LIMITED_REPLY, session.session_id)
@@ -243,3 +246,14 @@ def _completed(session: Session, pricing: LlmPricing) -> FeedbackCompletedV2:
         completed_at=session.last_message_at,
         llm_usage=pricing.usage(session.usage),
     )
+
+
+async def handle_erasure_requested(
+    requested: ErasureRequested, envelope: Envelope, *, deps: Analyzer
+) -> None:
+    """The analyzer's step of an erasure: the customer's sessions, chats and opt-out item."""
+    erased = await deps.store.erase(requested.sender_id)
+    erased["opt_outs"] = await deps.consent.erase(requested.sender_id)
+    done = ErasureStepDone(erasure_id=requested.erasure_id, step="conversations", erased=erased)
+    log.info("erased the customer's conversations", extra={"erasure_id": requested.erasure_id})
+    await deps.publisher.publish(envelope.follow(done, source=SOURCE))

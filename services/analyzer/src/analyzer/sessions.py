@@ -112,6 +112,10 @@ class SessionStore(Protocol):
         """Log the chats, then write the session if still at `version - 1` (or new)."""
         ...
 
+    async def erase(self, sender_id: str) -> dict[str, int]:
+        """Delete every session of the customer and their chats; how many of each."""
+        ...
+
 
 @dataclass
 class InMemorySessionStore:
@@ -135,6 +139,16 @@ class InMemorySessionStore:
                 chat
             )
         self.sessions[key] = session
+
+    async def erase(self, sender_id: str) -> dict[str, int]:
+        mine = [key for key in self.sessions if key[0] == sender_id]
+        ids = {self.sessions[key].session_id for key in mine}
+        chats = [key for key in self.chats if key[0] in ids]
+        for key in mine:
+            del self.sessions[key]
+        for chat in chats:
+            del self.chats[chat]
+        return {"sessions": len(mine), "chats": len(chats)}
 
 
 class CachedSessions:
@@ -164,3 +178,9 @@ class CachedSessions:
         self._latest.move_to_end(session.sender_id)
         if len(self._latest) > self._capacity:
             self._latest.popitem(last=False)
+
+    async def erase(self, sender_id: str) -> dict[str, int]:
+        """Forget the customer here and in the store. Another replica's cached session cannot
+        come back: its next write is version-guarded, finds no item, and reloads."""
+        self._latest.pop(sender_id, None)
+        return await self._store.erase(sender_id)

@@ -7,21 +7,13 @@ prefix), so it fits the Feedback row's 64 characters; a message is text WhatsApp
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from feedback_contracts.customers import whatsapp_address
+
 MAX_MESSAGE_CHARS = 4096  # WhatsApp's limit for a text message
-_ADDRESS = re.compile(r"^(whatsapp:)?\+?([1-9]\d{6,14})$")
-
-
-def whatsapp_address(value: str) -> str:
-    """`+15550001111`, `15550001111` or `whatsapp:+15550001111` -> `whatsapp:+15550001111`."""
-    match = _ADDRESS.match(value.strip())
-    if match is None:
-        raise ValueError("not a WhatsApp address: whatsapp:+ and 7 to 15 digits")
-    return f"whatsapp:+{match.group(2)}"
 
 
 def _no_nul(value: str) -> str:

@@ -12,8 +12,8 @@ import boto3
 import httpx
 from fastapi import FastAPI
 
-from feedback_contracts import FeedbackCompleted
-from media.handlers import MediaCopier, handle_feedback_completed
+from feedback_contracts import ErasureRequested, FeedbackCompleted
+from media.handlers import MediaCopier, handle_erasure_requested, handle_feedback_completed
 from media.safety import HostPolicy
 from media.settings import MediaSettings
 from media.sink import MediaSink, S3MediaSink
@@ -81,6 +81,10 @@ def create_app(
                 closer()
 
         handler = functools.partial(handle_feedback_completed, deps=deps)
-        return Wiring(handlers=by_topic(on(FeedbackCompleted, handler)), closers=[close])
+        erase = functools.partial(handle_erasure_requested, deps=deps)
+        return Wiring(
+            handlers=by_topic(on(FeedbackCompleted, handler), on(ErasureRequested, erase)),
+            closers=[close],
+        )
 
     return service_app(settings, wire=wire, bus=bus)

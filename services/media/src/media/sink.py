@@ -35,6 +35,10 @@ class MediaSink(Protocol):
 
     def write(self, key: str, content_type: str, chunks: Iterable[bytes]) -> StoredObject: ...
 
+    def erase(self, prefix: str, uris: Iterable[str]) -> int:
+        """Delete every object under `prefix` and those of `uris` in this bucket; how many."""
+        ...
+
 
 class _HashingReader(io.RawIOBase):
     """A file object over an iterator of chunks that hashes and counts what is read."""
@@ -101,6 +105,26 @@ class S3MediaSink:
         )
         return StoredObject(self._bucket, key, content_type, reader.size, sha256)
 
+    def erase(self, prefix: str, uris: Iterable[str]) -> int:
+        """List the prefix, add the named objects that exist, delete them 1,000 a request."""
+        keys = [
+            item["Key"]
+            for page in self._s3.get_paginator("list_objects_v2").paginate(
+                Bucket=self._bucket, Prefix=prefix
+            )
+            for item in page.get("Contents", [])
+        ]
+        keys += [key for key in _keys_in(self._bucket, uris) if key not in keys and self.find(key)]
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            answer = self._s3.delete_objects(
+                Bucket=self._bucket, Delete={"Objects": batch, "Quiet": True}
+            )
+            if answer.get("Errors"):
+                first = answer["Errors"][0]
+                raise RuntimeError(f"S3 refused deleting {len(answer['Errors'])}: {first['Code']}")
+        return len(keys)
+
     def close(self) -> None:
         """Stop the upload threads."""
         self._uploads.shutdown()
@@ -122,6 +146,14 @@ class InMemoryMediaSink:
             self.bucket, key, content_type, len(body), hashlib.sha256(body).hexdigest()
         )
 
+    def erase(self, prefix: str, uris: Iterable[str]) -> int:
+        """Delete the objects under `prefix` and those of `uris`."""
+        named = set(_keys_in(self.bucket, uris))
+        mine = [key for key in self.objects if key.startswith(prefix) or key in named]
+        for key in mine:
+            del self.objects[key]
+        return len(mine)
+
     def write(self, key: str, content_type: str, chunks: Iterable[bytes]) -> StoredObject:
         """Store the bytes; a failure midway (a refused size) stores nothing."""
         body = b"".join(chunks)
@@ -129,3 +161,8 @@ class InMemoryMediaSink:
         stored = self.find(key)
         assert stored is not None
         return stored
+
+
+def _keys_in(bucket: str, uris: Iterable[str]) -> list[str]:
+    """The keys of the `s3://bucket/key` URIs that are in `bucket`."""
+    return [uri.split("/", 3)[3] for uri in uris if uri.startswith(f"s3://{bucket}/")]

@@ -10,8 +10,13 @@ from datetime import timedelta
 import boto3
 from fastapi import FastAPI
 
-from feedback_contracts import ReplyRequested, topics
-from messenger.handlers import Messenger, SendPolicy, handle_reply_requested
+from feedback_contracts import ErasureRequested, ReplyRequested, topics
+from messenger.handlers import (
+    Messenger,
+    SendPolicy,
+    handle_erasure_requested,
+    handle_reply_requested,
+)
 from messenger.ledger import DynamoSendLedger, SendLedger
 from messenger.ratelimit import SendRateLimiter
 from messenger.sending import MessageSender, TwilioMessageSender
@@ -81,7 +86,10 @@ def create_app(
         )
         handler = functools.partial(handle_reply_requested, deps=deps)
         return Wiring(
-            handlers=by_topic(on(ReplyRequested, handler)),
+            handlers=by_topic(
+                on(ReplyRequested, handler),
+                on(ErasureRequested, functools.partial(handle_erasure_requested, deps=deps)),
+            ),
             closers=used.closers,
             on_share=lambda shares: limiter.set_share(shares[topics.REPLY_REQUESTS]),
         )

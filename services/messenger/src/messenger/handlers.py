@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from opentelemetry import metrics
 
-from feedback_contracts import Envelope, ReplyFailed, ReplyRequested, ReplyRequestedV2, ReplySent
+from feedback_contracts import (
+    Envelope,
+    ErasureRequested,
+    ErasureStepDone,
+    ReplyFailed,
+    ReplyRequested,
+    ReplyRequestedV2,
+    ReplySent,
+    reply_id_for,
+)
 from messenger.ledger import Claim, SendLedger
 from messenger.ratelimit import SendRateLimiter
 from messenger.sending import MessageSender, SendError
@@ -166,3 +176,38 @@ async def _failed(
     log.warning("reply failed", extra={"code": code})
     _sends.add(1, {"outcome": "failed", "error_code": code})
     await deps.publisher.publish(envelope.follow(failed, source=SOURCE))
+
+
+ERASE_PAGE = 100  # messages listed at a time; erased ones drop out of the next listing
+
+
+async def handle_erasure_requested(
+    requested: ErasureRequested, envelope: Envelope, *, deps: Messenger
+) -> None:
+    """The messenger's step of an erasure: the customer's messages and their media at Twilio,
+    both directions, and the send-ledger items of the replies to their messages.
+
+    The ledger holds no phone number; its items are found from the customer's inbound
+    messages (a reply's id is derived from the MessageSid it answers), so each is forgotten
+    before the message that leads to it is deleted, and a rerun after a crash finds the rest."""
+    customer, business = requested.sender_id, deps.policy.from_number
+    erased = Counter[str]()
+    try:
+        for from_, to in ((customer, business), (business, customer)):
+            seen: set[str] = set()
+            while page := await deps.sender.messages_between(from_=from_, to=to, limit=ERASE_PAGE):
+                if seen.issuperset(page):  # nothing new: what is left will not go
+                    break
+                for sid in page:
+                    if from_ == customer:
+                        erased["ledger_items"] += await deps.ledger.forget(reply_id_for(sid))
+                    erased["twilio_media"] += await deps.sender.erase(sid)
+                    erased["twilio_messages"] += sid not in seen
+                    seen.add(sid)
+    except SendError as error:
+        if error.retryable:
+            raise TransientError(f"Twilio answered {error.status} ({error.code})") from error
+        raise
+    done = ErasureStepDone(erasure_id=requested.erasure_id, step="messaging", erased=dict(erased))
+    log.info("erased the customer's messages", extra={"erasure_id": requested.erasure_id})
+    await deps.publisher.publish(envelope.follow(done, source=SOURCE))

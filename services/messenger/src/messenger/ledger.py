@@ -39,6 +39,10 @@ class SendLedger(Protocol):
 
     async def release(self, key: str) -> None: ...
 
+    async def forget(self, reply_id: str) -> int:
+        """Delete every part of a reply (an erasure); how many there were."""
+        ...
+
 
 class DynamoSendLedger:
     """Ledger in a DynamoDB table (hash key `part_key`, TTL attribute `expires_at`)."""
@@ -87,6 +91,19 @@ class DynamoSendLedger:
         """Forget a claim whose send certainly failed, so a retry may send it."""
         await asyncio.to_thread(self._table.delete_item, Key={"part_key": key})
 
+    async def forget(self, reply_id: str) -> int:
+        """Parts are numbered from 0 without gaps: delete until one is missing."""
+        part = 0
+        while True:
+            old = await asyncio.to_thread(
+                self._table.delete_item,
+                Key={"part_key": f"{reply_id}#{part}"},
+                ReturnValues="ALL_OLD",
+            )
+            if not old.get("Attributes"):
+                return part
+            part += 1
+
 
 def _record(key: str, state: State, **fields: str) -> dict[str, Any]:
     now = int(time.time())
@@ -119,3 +136,9 @@ class InMemorySendLedger:
 
     async def release(self, key: str) -> None:
         self.records.pop(key, None)
+
+    async def forget(self, reply_id: str) -> int:
+        mine = [key for key in self.records if key.startswith(f"{reply_id}#")]
+        for key in mine:
+            del self.records[key]
+        return len(mine)

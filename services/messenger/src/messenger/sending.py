@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -41,6 +42,14 @@ class MessageSender(Protocol):
 
     async def find_sent(self, *, to: str, from_: str, body: str, since: datetime) -> str | None:
         """The SID of a message with this body sent to `to` since `since`, if Twilio has one."""
+        ...
+
+    async def messages_between(self, *, from_: str, to: str, limit: int) -> list[str]:
+        """The SIDs of (at most `limit` of) the newest messages from `from_` to `to`."""
+        ...
+
+    async def erase(self, message_sid: str) -> int:
+        """Delete a message's media and then the message at the provider; how many media."""
         ...
 
 
@@ -87,9 +96,45 @@ class TwilioMessageSender:
                 return str(message.sid)
         return None
 
+    async def messages_between(self, *, from_: str, to: str, limit: int) -> list[str]:
+        """Twilio's Messages list, filtered by From and To (either direction of a chat)."""
+        try:
+            found = await self._client.messages.list_async(from_=from_, to=to, limit=limit)
+        except TwilioRestException as error:
+            raise SendError(error.status, error.code, str(error.msg)) from error
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise SendError(0, None, f"cannot list messages: {error!r}") from error
+        return [str(message.sid) for message in found]
+
+    async def erase(self, message_sid: str) -> int:
+        """Twilio's Media DELETE for each of the message's media, then its Message DELETE; a
+        resource already gone (404) counts as deleted by someone else."""
+        message = self._client.messages(message_sid)
+        erased = 0
+        try:
+            for media in await message.media.list_async():
+                erased += await _deleted(message.media(str(media.sid)).delete_async())
+            await _deleted(message.delete_async())
+        except TwilioRestException as error:
+            if error.status != 404:
+                raise SendError(error.status, error.code, str(error.msg)) from error
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise SendError(0, None, f"cannot delete: {error!r}") from error
+        return erased
+
     async def close(self) -> None:
         """Close the connection pool."""
         await self._http.close()
+
+
+async def _deleted(deletion: Awaitable[bool]) -> int:
+    """1 when the DELETE removed the resource, 0 when it was gone already."""
+    try:
+        return 1 if await deletion else 0
+    except TwilioRestException as error:
+        if error.status == 404:
+            return 0
+        raise
 
 
 @dataclass
@@ -99,6 +144,8 @@ class RecordingSender:
     failures: list[SendError] = field(default_factory=list)
     sent: list[tuple[str, str, str, datetime]] = field(default_factory=list)
     attempts: int = 0
+    received: dict[str, tuple[str, str]] = field(default_factory=dict)  # sid -> (from, to)
+    erased: set[str] = field(default_factory=set)
 
     async def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> str:
         self.attempts += 1
@@ -112,3 +159,16 @@ class RecordingSender:
             if (recipient, sender, text) == (to, from_, body) and at >= since - CLOCK_SKEW:
                 return f"SM{index:032d}"
         return None
+
+    async def messages_between(self, *, from_: str, to: str, limit: int) -> list[str]:
+        sent = [
+            f"SM{index:032d}"
+            for index, (recipient, sender, _, _) in enumerate(self.sent, start=1)
+            if (sender, recipient) == (from_, to)
+        ]
+        received = [sid for sid, pair in self.received.items() if pair == (from_, to)]
+        return [sid for sid in sent + received if sid not in self.erased][:limit]
+
+    async def erase(self, message_sid: str) -> int:
+        self.erased.add(message_sid)
+        return 0

@@ -14,6 +14,8 @@ from sqlalchemy.orm import sessionmaker
 
 from feedback_contracts import (
     DeliveryStatus,
+    ErasureRequested,
+    ErasureStepDone,
     FeedbackCompleted,
     FeedbackTagged,
     MediaStored,
@@ -22,8 +24,11 @@ from feedback_contracts import (
 )
 from persistence.api import replies_router, router
 from persistence.backfill import BackfillPolicy, run_backfill
+from persistence.erasure_api import erasure_router
 from persistence.handlers import (
     handle_delivery_status,
+    handle_erasure_requested,
+    handle_erasure_step_done,
     handle_feedback_completed,
     handle_feedback_tagged,
     handle_media_stored,
@@ -98,6 +103,7 @@ def create_app(
             store = records
         app.state.store, app.state.api_secret = store, secret
         app.state.media_links = media_links or s3_links(settings)
+        app.state.publisher = publisher
 
         async def close() -> None:
             for closer in closers:
@@ -111,13 +117,22 @@ def create_app(
                 on(ReplySent, handle_reply_sent),
                 on(ReplyFailed, functools.partial(handle_reply_failed, store=store)),
                 on(DeliveryStatus, functools.partial(handle_delivery_status, store=store)),
+                on(ErasureRequested, functools.partial(handle_erasure_requested, store=store)),
+                on(ErasureStepDone, functools.partial(handle_erasure_step_done, store=store)),
             ),
             closers=[close],
             transient=(database_unavailable,),
             tasks=[functools.partial(run_backfill, store, publisher, backfill_policy(settings))],
         )
 
-    routers = [router, replies_router, topics_router, insights_router, owner_router]
+    routers = [
+        router,
+        replies_router,
+        topics_router,
+        insights_router,
+        erasure_router,
+        owner_router,
+    ]
     return service_app(settings, wire=wire, routers=routers, bus=bus)
 
 

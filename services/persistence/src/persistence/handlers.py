@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from feedback_contracts import (
     DeliveryStatus,
     Envelope,
+    ErasureRequested,
+    ErasureStepDone,
     FeedbackCompleted,
     FeedbackTagged,
     MediaStored,
@@ -14,6 +17,8 @@ from feedback_contracts import (
     ReplySent,
 )
 from persistence.records import FeedbackRecords
+
+log = logging.getLogger(__name__)
 
 
 async def handle_feedback_completed(
@@ -54,3 +59,22 @@ async def handle_delivery_status(
 ) -> None:
     """Twilio's status callback for a message sent."""
     await asyncio.to_thread(store.save_delivery_status, status)
+
+
+async def handle_erasure_requested(
+    requested: ErasureRequested, envelope: Envelope, *, store: FeedbackRecords
+) -> None:
+    """Persistence's step of an erasure: the customer's rows, recorded in the same transaction."""
+    counts = await asyncio.to_thread(store.erase_records, requested.erasure_id, requested.sender_id)
+    log.info("erased the customer's records", extra={"erasure_id": requested.erasure_id, **counts})
+
+
+async def handle_erasure_step_done(
+    done: ErasureStepDone, envelope: Envelope, *, store: FeedbackRecords
+) -> None:
+    """Another service's step; the erasure completes with the last one."""
+    known = await asyncio.to_thread(
+        store.record_erasure_step, done.erasure_id, done.step, dict(done.erased)
+    )
+    if not known:
+        log.warning("a step of an unknown erasure", extra={"erasure_id": done.erasure_id})

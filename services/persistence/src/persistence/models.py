@@ -121,6 +121,7 @@ class StoredMedia(Base):
 
     media_sid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     session_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    sender_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     message_sid: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(16))
     s3_uri: Mapped[str | None] = mapped_column(sa.Text())

@@ -5,6 +5,7 @@ against it and against the SQL store on migrations)."""
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,7 +19,8 @@ from feedback_contracts import (
     MediaStored,
     ReplyFailed,
 )
-from persistence import deliveries
+from feedback_contracts.customers import subject_hash
+from persistence import deliveries, erasure
 from persistence.backfill import BackfillStore, Batch
 from persistence.deliveries import Delivery
 from persistence.insights import Tagged
@@ -59,6 +61,14 @@ class FeedbackRecords(BackfillStore, Protocol):
 
     def deliveries(self, recipient: str, limit: int = 50) -> list[Delivery]: ...
 
+    def start_erasure(self, sender_id: str) -> erasure.Started: ...
+
+    def erase_records(self, erasure_id: str, sender_id: str) -> dict[str, int]: ...
+
+    def record_erasure_step(self, erasure_id: str, step: str, counts: dict[str, int]) -> bool: ...
+
+    def find_erasure(self, erasure_id: str) -> erasure.ErasureView | None: ...
+
     def get(self, feedback_id: int) -> Feedback | None: ...
 
     def find(self, query: FeedbackQuery) -> tuple[list[Feedback], int]: ...
@@ -79,6 +89,7 @@ class InMemoryFeedbackRecords:
     jobs: list[tuple[Job, int]] = field(default_factory=list)  # with their taxonomy version
     proposed: dict[str, ProposalView] = field(default_factory=dict)  # by lower-case label
     mentions: dict[str, set[str]] = field(default_factory=dict)  # label -> session ids
+    erasures: dict[str, erasure.ErasureView] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def save_completed(self, event: FeedbackCompleted) -> None:
@@ -271,6 +282,75 @@ class InMemoryFeedbackRecords:
         """A customer's newest outbound messages and their statuses."""
         mine = [d for d in self.statuses.values() if d.recipient == recipient]
         return sorted(mine, key=lambda d: d.updated_at, reverse=True)[:limit]
+
+    def start_erasure(self, sender_id: str) -> erasure.Started:
+        """The customer's running erasure, or a new one, and the S3 objects known to be theirs."""
+        pseudonym = subject_hash(sender_id)
+        running = [
+            e
+            for e in self.erasures.values()
+            if e.subject_hash == pseudonym and e.status == erasure.RUNNING
+        ]
+        found = running[0] if running else None
+        if found is None:
+            found = erasure.ErasureView(
+                str(uuid.uuid4()), pseudonym, erasure.RUNNING, datetime.now(UTC), None
+            )
+            self.erasures[found.id] = found
+        sessions = {r.session_id for r in self.rows.values() if r.sender_id == sender_id}
+        uris = {
+            m.s3_uri
+            for m in self.media.values()
+            if m.s3_uri and (m.sender_id == sender_id or m.session_id in sessions)
+        }
+        return erasure.Started(found, sorted(uris))
+
+    def erase_records(self, erasure_id: str, sender_id: str) -> dict[str, int]:
+        """Delete the customer's rows and record the step."""
+        sessions = {r.session_id for r in self.rows.values() if r.sender_id == sender_id}
+        media = [
+            sid
+            for sid, m in self.media.items()
+            if m.sender_id == sender_id or m.session_id in sessions
+        ]
+        statuses = [key for key, d in self.statuses.items() if d.recipient == sender_id]
+        counts = {
+            "feedback_tags": len(sessions & self.tags.keys()),
+            "proposal_mentions": sum(len(s & sessions) for s in self.mentions.values()),
+            "stored_media": len(media),
+            "deliveries": len(statuses),
+            "feedback": len(sessions),
+        }
+        for session_id in sessions:
+            self.rows.pop(session_id, None)
+            self.tags.pop(session_id, None)
+        for mentioned in self.mentions.values():
+            mentioned -= sessions
+        for sid in media:
+            del self.media[sid]
+        for key in statuses:
+            del self.statuses[key]
+        self.record_erasure_step(erasure_id, "records", counts)
+        return counts
+
+    def record_erasure_step(self, erasure_id: str, step: str, counts: dict[str, int]) -> bool:
+        """A step's report; the erasure completes with the last one."""
+        current = self.erasures.get(erasure_id)
+        if current is None:
+            return False
+        steps = erasure.merged(current.steps, step, counts)
+        done = current.status == erasure.RUNNING and erasure.complete(steps)
+        self.erasures[erasure_id] = replace(
+            current,
+            steps=steps,
+            status=erasure.COMPLETED if done else current.status,
+            completed_at=datetime.now(UTC) if done else current.completed_at,
+        )
+        return True
+
+    def find_erasure(self, erasure_id: str) -> erasure.ErasureView | None:
+        """One erasure's audit record."""
+        return self.erasures.get(erasure_id)
 
     def get(self, feedback_id: int) -> Feedback | None:
         """One row by id."""

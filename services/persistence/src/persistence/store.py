@@ -18,7 +18,7 @@ from feedback_contracts import (
     MediaStored,
     ReplyFailed,
 )
-from persistence import backfill, deliveries, taxonomy
+from persistence import backfill, deliveries, erasure, taxonomy
 from persistence.insights import Tagged
 from persistence.models import Feedback, FeedbackTags, StoredMedia, Topic
 
@@ -119,6 +119,7 @@ class FeedbackStore:
             values = {
                 "media_sid": event.media_sid,
                 "session_id": event.session_id,
+                "sender_id": event.sender_id,
                 "message_sid": event.message_sid,
                 "status": event.status,
                 "s3_uri": event.s3_uri,
@@ -184,6 +185,27 @@ class FeedbackStore:
         """A customer's newest outbound messages and their statuses."""
         with self._sessions() as db:
             return deliveries.deliveries_of(db, recipient, limit)
+
+    def start_erasure(self, sender_id: str) -> erasure.Started:
+        """The customer's running erasure, or a new one, and the S3 objects known to be theirs."""
+        with self._sessions.begin() as db:
+            return erasure.start(db, sender_id)
+
+    def erase_records(self, erasure_id: str, sender_id: str) -> dict[str, int]:
+        """Delete the customer's rows and record the step, in one transaction."""
+        with self._sessions.begin() as db:
+            return erasure.erase_records(db, erasure_id, sender_id)
+
+    def record_erasure_step(self, erasure_id: str, step: str, counts: dict[str, int]) -> bool:
+        """Another service's step; False for an erasure this database does not know."""
+        with self._sessions.begin() as db:
+            return erasure.record_step(db, erasure_id, step, counts)
+
+    def find_erasure(self, erasure_id: str) -> erasure.ErasureView | None:
+        """One erasure's audit record."""
+        with self._sessions() as db:
+            row = db.get(erasure.Erasure, erasure_id)
+            return erasure.view(row) if row is not None else None
 
     def get(self, feedback_id: int) -> Feedback | None:
         """One row by id."""

@@ -1,0 +1,78 @@
+"""Erasure (Bearer): `DELETE /customers/{sender_id}` forgets a customer in every store, and
+`GET /erasures/{id}` reports how far it got, step by step."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from pydantic import AfterValidator, BaseModel
+
+from feedback_contracts import Envelope, ErasureRequested
+from feedback_contracts.customers import whatsapp_address
+from persistence.api import bearer, records_of
+from persistence.erasure import ErasureView
+from service_runtime.publishing import Publisher, PublishError
+
+SOURCE = "feedback-intelligence/persistence"
+erasure_router = APIRouter(tags=["erasure"], dependencies=[Depends(bearer)])
+
+
+class ErasureOut(BaseModel):
+    """An erasure's audit record: no personal data, the customer's pseudonym only."""
+
+    id: str
+    subject_hash: str
+    status: str
+    requested_at: datetime
+    completed_at: datetime | None
+    steps: dict[str, dict[str, int]]
+    pending: list[str]
+
+    @classmethod
+    def of(cls, erasure: ErasureView) -> ErasureOut:
+        return cls(
+            id=erasure.id,
+            subject_hash=erasure.subject_hash,
+            status=erasure.status,
+            requested_at=erasure.requested_at,
+            completed_at=erasure.completed_at,
+            steps=erasure.steps,
+            pending=erasure.pending,
+        )
+
+
+Customer = Annotated[str, Path(max_length=64), AfterValidator(whatsapp_address)]
+
+
+@erasure_router.delete("/customers/{sender_id}", status_code=202)
+async def erase_customer(sender_id: Customer, request: Request, response: Response) -> ErasureOut:
+    """Start erasing the customer's sessions, chats, ledger and opt-out items, media, rows and
+    their messages at Twilio. Asking again while it runs re-sends the same erasure (so one
+    interrupted before it reached Kafka resumes); after it completed, it starts a new one."""
+    started = await asyncio.to_thread(records_of(request).start_erasure, sender_id)
+    request_event = ErasureRequested(
+        erasure_id=started.erasure.id, sender_id=sender_id, media_uris=started.media_uris
+    )
+    publisher: Publisher = request.app.state.publisher
+    envelope = Envelope.wrap(request_event, source=SOURCE, correlation_id=started.erasure.id)
+    try:
+        await publisher.publish(envelope)
+    except PublishError as error:
+        raise HTTPException(503, "Kafka is unavailable; ask again", {"Retry-After": "5"}) from error
+    response.headers["Location"] = f"/erasures/{started.erasure.id}"
+    return ErasureOut.of(started.erasure)
+
+
+@erasure_router.get("/erasures/{erasure_id}")
+async def get_erasure(
+    erasure_id: Annotated[str, Path(min_length=36, max_length=36, pattern=r"^[0-9a-f-]{36}$")],
+    request: Request,
+) -> ErasureOut:
+    """An erasure: running until every service reported its step, then completed."""
+    found = await asyncio.to_thread(records_of(request).find_erasure, erasure_id)
+    if found is None:
+        raise HTTPException(404, f"erasure {erasure_id} not found")
+    return ErasureOut.of(found)
