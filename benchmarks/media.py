@@ -130,6 +130,7 @@ def main() -> None:
         s3.create_bucket(Bucket=BUCKET)
         port = free_port()
         hosts = json.dumps(["localhost", "127.0.0.1"])
+        any_port = json.dumps(["localhost:*", "127.0.0.1:*"])
         env = {
             "FLASK_ENV": "local",
             "KAFKA_BOOTSTRAP_SERVERS": broker.address,
@@ -139,8 +140,8 @@ def main() -> None:
             "TWILIO_ACCOUNT_SID": ACCOUNT,
             "TWILIO_AUTH_TOKEN": TOKEN,
             "S3_BUCKET_NAME": BUCKET,
-            "TWILIO_API_HOSTS": hosts,
-            "MEDIA_CDN_HOSTS": hosts,
+            "TWILIO_API_HOSTS": any_port,
+            "MEDIA_CDN_HOSTS": any_port,
             "MEDIA_TRUSTED_PRIVATE_HOSTS": hosts,
             "MEDIA_PART_SIZE_MB": str(PART_MB),
             "HTTP_PORT": str(port),

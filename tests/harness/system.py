@@ -119,6 +119,7 @@ class System:
 def environment(config: SystemConfig) -> dict[str, str]:
     """The settings every process gets (each service ignores what it does not use)."""
     local_hosts = json.dumps(["localhost", "127.0.0.1"])
+    any_port = json.dumps(["localhost:*", "127.0.0.1:*"])  # the stand-ins' ports are random
     values = {
         "FLASK_ENV": "local",
         "KAFKA_BOOTSTRAP_SERVERS": config.kafka,
@@ -135,8 +136,8 @@ def environment(config: SystemConfig) -> dict[str, str]:
         "INTELLIGENCE_API_SECRET": config.api_secret,
         "DATABASE_URL": config.database_url,
         "S3_BUCKET_NAME": config.bucket,
-        "TWILIO_API_HOSTS": local_hosts,
-        "MEDIA_CDN_HOSTS": local_hosts,
+        "TWILIO_API_HOSTS": any_port,
+        "MEDIA_CDN_HOSTS": any_port,
         "MEDIA_TRUSTED_PRIVATE_HOSTS": local_hosts,
         "OTEL_BSP_SCHEDULE_DELAY": "200",
     }

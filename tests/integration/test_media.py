@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 import uuid
 from collections.abc import Iterator
 
@@ -15,7 +16,7 @@ from feedback_contracts import MediaReference
 from media.copying import copy_media_to_s3, customer_prefix
 from media.metadata import strip_metadata
 from media.provision import provision
-from media.safety import HostPolicy, MediaRefused
+from media.safety import Address, HostPolicy, MediaRefused
 from media.sink import S3MediaSink
 from media.source import TwilioMediaSource
 from standins.serving import RunningServer, serve_in_thread
@@ -59,7 +60,9 @@ def source(policy: HostPolicy) -> TwilioMediaSource:
 
 def local_policy() -> HostPolicy:
     return HostPolicy(
-        api_hosts=(API_HOST,), cdn_hosts=(CDN_HOST,), trusted_private=(API_HOST, CDN_HOST)
+        api_hosts=(f"{API_HOST}:*",),
+        cdn_hosts=(f"{CDN_HOST}:*",),
+        trusted_private=(API_HOST, CDN_HOST),
     )
 
 
@@ -175,3 +178,35 @@ def test_large_video_is_streamed_in_parts(
     key = f"{PREFIX}{media.message_sid}/{media.media_sid}.mp4"
     assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == video  # type: ignore[attr-defined]
     assert stored.size == len(video) and sink.find(key) == stored
+
+
+def test_the_download_connects_to_the_address_the_policy_resolved(
+    twilio: tuple[TwilioState, RunningServer], s3: tuple[object, str]
+) -> None:
+    """`twilio.test` resolves only through the policy's resolver: the copy succeeds only if
+    the HTTP client connects to the address the policy checked instead of resolving again."""
+    state, server = twilio
+    client, bucket = s3
+    lookups: list[str] = []
+
+    def resolver(host: str) -> list[Address]:
+        lookups.append(host)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    pinned_policy = HostPolicy(
+        api_hosts=("twilio.test:*",),
+        cdn_hosts=(f"{CDN_HOST}:*",),
+        trusted_private=("twilio.test", CDN_HOST),
+        resolver=resolver,
+    )
+    message_sid = "MM" + uuid.uuid4().hex
+    path = state.add_media(message_sid, jpeg_with_gps(), "image/jpeg")
+    port = server.url.rsplit(":", 1)[1]
+    url = f"http://twilio.test:{port}{path}"
+    media = MediaReference(
+        message_sid=message_sid, media_sid="ME1", url=url, content_type="image/jpeg"
+    )
+    sink = S3MediaSink(client, bucket=bucket, part_size=5 * 2**20)
+    stored = copy_media_to_s3(media, customer=CUSTOMER, source=source(pinned_policy), sink=sink)
+    assert stored.size > 0
+    assert lookups == ["twilio.test", CDN_HOST]  # one lookup per hop: API, then the CDN

@@ -5,8 +5,9 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import socket
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 MB = 1024 * 1024
 IMAGE_LIMIT = 5 * MB
@@ -31,30 +32,75 @@ class MediaRefused(Exception):
     """Media we will not fetch or store; the message is the reason published with the event."""
 
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def resolve(host: str) -> list[Address]:
+    """The host's addresses, from the system's resolver."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as error:
+        raise MediaRefused(f"cannot resolve {host}: {error}") from error
+    return [ipaddress.ip_address(info[4][0]) for info in infos]
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A request's target pinned to the address that was checked: connect to `url` (the
+    address in place of the name), send `host` as the Host header, and for https verify the
+    certificate against (and send SNI for) `sni_hostname`. The HTTP client never resolves
+    the name again, so a name that changes between two lookups (DNS rebinding) cannot lead
+    it to an address the check did not see."""
+
+    url: str
+    host: str
+    sni_hostname: str | None
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        """httpx's request extensions for the TLS server name."""
+        return {"sni_hostname": self.sni_hostname} if self.sni_hostname else {}
+
+
 @dataclass(frozen=True)
 class HostPolicy:
-    """Hosts that get Twilio credentials, hosts we may be redirected to, trusted private hosts."""
+    """Hosts that get Twilio credentials, hosts we may be redirected to, trusted private hosts.
+
+    An allowlist entry is a host pattern (`*.twiliocdn.com`), which allows the scheme's default
+    port only, or `pattern:port` (`twilio:4010`, `localhost:*`)."""
 
     api_hosts: tuple[str, ...]
     cdn_hosts: tuple[str, ...]
     trusted_private: tuple[str, ...] = ()
+    resolver: Callable[[str], list[Address]] = field(default=resolve, compare=False)
 
     def sends_credentials(self, url: str) -> bool:
         """Basic auth goes only to Twilio's API hosts, never to the CDN it redirects to."""
-        return _matches(urlsplit(url).hostname or "", self.api_hosts)
+        parts = urlsplit(url)
+        return _matches(parts.hostname or "", _port(parts), self.api_hosts)
 
     def check(self, url: str) -> None:
         """Refuse URLs off the allowlist or resolving to private, loopback or link-local IPs."""
+        self.pin(url)
+
+    def pin(self, url: str) -> Pinned:
+        """Check the URL and resolve its host once: where to connect, pinned (or refuse)."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
-        if parts.scheme not in ("https", "http") or not host:
+        if parts.scheme not in DEFAULT_PORTS or not host:
             raise MediaRefused(f"not an http(s) URL: {url[:100]}")
-        if not _matches(host, self.api_hosts + self.cdn_hosts):
-            raise MediaRefused(f"host {host} is not an allowed media host")
-        if parts.scheme != "https" and host not in self.trusted_private:
+        port = _port(parts)
+        if not _matches(host, port, self.api_hosts + self.cdn_hosts):
+            raise MediaRefused(f"host {host} port {port} is not an allowed media host")
+        trusted = host in self.trusted_private
+        if parts.scheme != "https" and not trusted:
             raise MediaRefused(f"plain http to {host} refused")
-        if host not in self.trusted_private:
-            for address in _addresses(host):
+        addresses = self.resolver(host)
+        if not addresses:
+            raise MediaRefused(f"cannot resolve {host}")
+        if not trusted:
+            for address in addresses:
                 if (
                     address.is_private
                     or address.is_loopback
@@ -62,18 +108,32 @@ class HostPolicy:
                     or address.is_reserved
                 ):
                     raise MediaRefused(f"host {host} resolves to non-public address {address}")
+        address = addresses[0]
+        literal = f"[{address}]" if address.version == 6 else str(address)
+        pinned = parts._replace(netloc=f"{literal}:{port}")
+        default = port == DEFAULT_PORTS[parts.scheme]
+        return Pinned(
+            urlunsplit(pinned),
+            host=host if default else f"{host}:{port}",
+            sni_hostname=host if parts.scheme == "https" else None,
+        )
 
 
-def _matches(host: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(host, pattern.lower()) for pattern in patterns)
+def _port(parts: SplitResult) -> int:
+    return parts.port or DEFAULT_PORTS.get(parts.scheme, 443)
 
 
-def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as error:
-        raise MediaRefused(f"cannot resolve {host}: {error}") from error
-    return [ipaddress.ip_address(info[4][0]) for info in infos]
+def _matches(host: str, port: int, patterns: tuple[str, ...]) -> bool:
+    """`host` on `port` matches a pattern: `name` (default ports only) or `name:port`."""
+    for pattern in patterns:
+        name, _, allowed = pattern.lower().rpartition(":") if ":" in pattern else (pattern, "", "")
+        if not fnmatch.fnmatch(host, name.lower()):
+            continue
+        if allowed == "" and port in DEFAULT_PORTS.values():
+            return True
+        if allowed and fnmatch.fnmatch(str(port), allowed):
+            return True
+    return False
 
 
 def check_kind(declared: str, head: bytes) -> str:

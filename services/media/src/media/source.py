@@ -73,8 +73,11 @@ class TwilioMediaSource:
 
     def delete(self, url: str) -> None:
         """Delete the media resource at Twilio (after a successful copy)."""
-        self._policy.check(url)
-        response = self._client.delete(url.removesuffix(".json") + ".json", auth=self._auth)
+        pinned = self._policy.pin(url.removesuffix(".json") + ".json")
+        request = self._client.build_request(
+            "DELETE", pinned.url, headers={"Host": pinned.host}, extensions=pinned.extensions
+        )
+        response = self._client.send(request, auth=self._auth)
         if response.status_code not in (204, 404):
             raise MediaUnavailable(f"deleting media at Twilio answered {response.status_code}")
 
@@ -96,10 +99,12 @@ class TwilioMediaSource:
 
     def _hops(self, url: str) -> httpx.Response:
         for _ in range(MAX_REDIRECTS + 1):
-            self._policy.check(url)
+            pinned = self._policy.pin(url)  # connect to the address checked, not a new lookup
             auth = self._auth if self._policy.sends_credentials(url) else None
             try:
-                request = self._client.build_request("GET", url)
+                request = self._client.build_request(
+                    "GET", pinned.url, headers={"Host": pinned.host}, extensions=pinned.extensions
+                )
                 response = self._client.send(
                     request, auth=auth, stream=True, follow_redirects=False
                 )
