@@ -423,3 +423,21 @@ def test_the_erasure_api_starts_reports_and_refuses_what_is_not_a_customer() -> 
         assert client.get(f"/erasures/{unknown}", headers=auth).status_code == 404
         assert client.get("/erasures/x", headers=auth).status_code == 422
     assert records.find(FeedbackQuery()) == ([], 0)
+
+
+def test_every_body_of_the_owners_api_waits_for_the_token_and_is_bounded() -> None:
+    settings = PersistenceSettings(
+        environment="local",
+        kafka_bootstrap_servers="in-process",
+        database_url="sqlite://",
+        intelligence_api_secret="s" * 16,
+        max_body_bytes=64 * 1024,
+    )
+    app = create_app(settings, bus=InProcessBus(), records=InMemoryFeedbackRecords())
+    auth = {"Authorization": "Bearer " + "s" * 16}
+    big = b'{"label": "' + b"x" * 10 * 2**20 + b'"}'
+    with TestClient(app) as client:
+        assert client.post("/topics", content=big).status_code == 401
+        assert client.patch("/topics/1", content=big).status_code == 401
+        assert client.post("/topics", content=big, headers=auth).status_code == 413
+        assert client.post("/topics", json={"label": "delivery"}, headers=auth).status_code == 201

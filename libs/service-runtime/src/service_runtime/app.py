@@ -13,8 +13,10 @@ from typing import Any, Protocol
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp
 
+from service_runtime.bodies import BodyGuard
 from service_runtime.consuming import ConsumerConfig, ConsumerLoop, Handler
 from service_runtime.failures import Classifier
 from service_runtime.health import health_router
@@ -76,9 +78,12 @@ def service_app(
     routers: Sequence[APIRouter] = (),
     consumer: ConsumerConfig | None = None,
     bus: InProcessBus | None = None,
+    authorize_body: Callable[[str, Headers], bool] | None = None,
 ) -> FastAPI:
     """A FastAPI app whose lifespan starts the publisher, the wiring and the consumer loop;
-    on Kafka, or on an in-process bus shared with the other services of the same process."""
+    on Kafka, or on an in-process bus shared with the other services of the same process.
+    Request bodies are bounded by `MAX_BODY_BYTES` and, where `authorize_body(path, headers)`
+    says no, refused before they are read (`service_runtime.bodies`)."""
     state: dict[str, Consumer] = {}
 
     @contextlib.asynccontextmanager
@@ -116,6 +121,7 @@ def service_app(
             await publisher.stop()
 
     app = FastAPI(title=settings.service_name, lifespan=lifespan, telemetry=server_telemetry())
+    app.add_middleware(BodyGuard, limit=settings.max_body_bytes, authorized=authorize_body)
 
     async def ready() -> bool:
         """Kafka answers, and no record is waiting out an unavailable dependency."""

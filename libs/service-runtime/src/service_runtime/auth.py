@@ -9,15 +9,18 @@ from typing import Annotated
 from fastapi import Header, HTTPException, Request
 
 
+def bearer_matches(authorization: str | None, expected: str) -> bool:
+    """`Authorization: Bearer <expected>`; the scheme is required, a bare secret is refused."""
+    scheme, _, supplied = (authorization or "").partition(" ")
+    given = supplied.strip().encode("utf-8", "replace")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given, expected.encode())
+
+
 def require_bearer(secret: Callable[[Request], str]) -> Callable[..., None]:
-    """A FastAPI dependency: 401 unless `Authorization: Bearer <secret>` matches (the scheme is
-    required: a bare secret is refused)."""
+    """A FastAPI dependency: 401 unless `Authorization: Bearer <secret>` matches."""
 
     def check(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-        scheme, _, supplied = (authorization or "").partition(" ")
-        expected = secret(request)
-        given = supplied.strip().encode("utf-8", "replace")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given, expected.encode()):
+        if not bearer_matches(authorization, secret(request)):
             raise HTTPException(
                 401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"}
             )

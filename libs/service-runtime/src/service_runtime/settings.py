@@ -50,6 +50,7 @@ class ServiceSettings(BaseSettings):
     secrets_manager_secret_id: str = "feedback-intelligence"
     http_host: str = "0.0.0.0"
     http_port: int = 8080
+    max_body_bytes: int = 1024 * 1024  # every request body; larger ones get 413 unread
 
     @property
     def is_local(self) -> bool:

@@ -10,6 +10,7 @@ from ingress.settings import IngressSettings
 from ingress.signatures import TwilioSignatureCheck
 from ingress.webhooks import TwilioWebhooks
 from service_runtime.app import Wiring, service_app
+from service_runtime.auth import bearer_matches
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
@@ -29,5 +30,15 @@ def create_app(settings: IngressSettings, *, bus: InProcessBus | None = None) ->
         )
         return Wiring()
 
-    app = service_app(settings, wire=wire, routers=[router], bus=bus)
+    secret = settings.intelligence_api_secret.get_secret_value()
+    app = service_app(
+        settings,
+        wire=wire,
+        routers=[router],
+        bus=bus,
+        # `POST /reply/` takes the token before its body is read; the webhooks are in front.
+        authorize_body=lambda path, headers: (
+            path != "/reply/" or bearer_matches(headers.get("authorization"), secret)
+        ),
+    )
     return TwilioWebhooks(app, TWILIO_WEBHOOKS)

@@ -43,6 +43,7 @@ from persistence.settings import PersistenceSettings
 from persistence.store import FeedbackStore
 from persistence.topics_api import topics_router
 from service_runtime.app import Wiring, service_app
+from service_runtime.auth import bearer_matches
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
@@ -103,7 +104,6 @@ def create_app(
             store = records
         app.state.store, app.state.api_secret = store, secret
         app.state.media_links = media_links or s3_links(settings)
-        app.state.publisher = publisher
 
         async def close() -> None:
             for closer in closers:
@@ -133,7 +133,14 @@ def create_app(
         erasure_router,
         owner_router,
     ]
-    return service_app(settings, wire=wire, routers=routers, bus=bus)
+    return service_app(
+        settings,
+        wire=wire,
+        routers=routers,
+        bus=bus,
+        # Every route with a body is the owner's API: the token before a byte of it is read.
+        authorize_body=lambda path, headers: bearer_matches(headers.get("authorization"), secret),
+    )
 
 
 def database_unavailable(error: BaseException) -> bool:
