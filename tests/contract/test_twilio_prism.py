@@ -91,3 +91,19 @@ async def test_erasure_requests_satisfy_twilios_spec(prism: str) -> None:
     finally:
         await sender.close()
     assert media >= 0
+
+
+async def test_template_send_satisfies_twilios_spec(prism: str) -> None:
+    """A feedback request's template: ContentSid and ContentVariables instead of a Body."""
+    sender = TwilioMessageSender(ACCOUNT, "token", api_base_url=prism, timeout_s=10)
+    try:
+        sid = await sender.send_template(
+            to="whatsapp:+15550001111",
+            from_="whatsapp:+14155238886",
+            content_sid="HX" + "b" * 32,
+            variables={"1": "Acme kettle"},
+            status_callback="https://hooks.example.com/twilio/status",
+        )
+    finally:
+        await sender.close()
+    assert sid.startswith("SM")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import time
+from urllib.parse import quote
 
 import boto3
 import httpx
 import pytest
+from boto3.dynamodb.conditions import Key
 
-from standins.openai_api import acknowledging_responder
+from standins.openai_api import acknowledging_responder, verdict
 from standins.twilio_api import ScriptedFailure
 from standins.twilio_webhooks import post_signed
 
@@ -127,3 +130,53 @@ def test_delivery_statuses_out_of_order_end_in_the_right_state(world: World) -> 
         time.sleep(2)  # every callback handled by now
         assert states()[first] == ("read", None)
         assert states()[second] == ("failed", "63016")
+
+
+def test_a_feedback_request_sends_the_template_once_and_the_answer_continues_its_session(
+    world: World,
+) -> None:
+    customer, opted_out_customer = Customer(world), Customer(world)
+    opted_out_customer.says("STOP")
+    opted_out_customer.waits_for_reply(1)
+    ask = {"to": customer.number, "product": "Acme kettle", "order_ref": "A-100"}
+    refused = {"to": opted_out_customer.number, "product": "Acme kettle", "order_ref": "A-101"}
+    queued = world.system.api("POST", "/feedback-requests", {"recipients": [ask, ask, refused]})
+    assert len(queued["requests"]) == 2
+    customer.waits_for_reply(1)
+    world.system.api("POST", "/feedback-requests", {"recipients": [ask]})  # a duplicate
+    quiet_for(customer, 1)
+    (sent,) = world.twilio.sent_to(customer.number)
+    assert sent.content_sid == "HX" + "0" * 32  # the configured template, with its variables
+    assert sent.content_variables == {"1": "Acme kettle"}
+    # The opted-out customer is not asked; the business sees why.
+    assert len(opted_out_customer.replies()) == 1
+
+    def refusal() -> set[tuple[str, str | None]]:
+        rows = world.system.api("GET", f"/replies?recipient={quote(opted_out_customer.number)}")
+        return {(row["status"], row["error_code"]) for row in rows}
+
+    wait(lambda: ("failed", "opted_out") in refusal(), 30, f"replies: {refusal()}")
+
+    # The answer continues the session the request opened: the LLM sees the product and the
+    # template's question, at the step after the product.
+    asked_before = len(world.llm.requests)
+    world.llm.answer_json(
+        **verdict(
+            "Thanks! Any photo?",
+            "ask_photo",
+            product_name="Acme kettle",
+            feedback="The lid leaks",
+        )
+    )
+    customer.says("The lid leaks")
+    customer.waits_for_reply(2)
+    prompt = json.dumps(world.llm.requests[asked_before][1]["messages"])
+    assert "Acme kettle" in prompt and "ask_feedback" in prompt and "How was your" in prompt
+    dynamodb = boto3.resource(
+        "dynamodb", region_name="us-east-1", endpoint_url=world.system.config.aws_endpoint
+    )
+    sessions = dynamodb.Table("sessions").query(
+        KeyConditionExpression=Key("sender_id").eq(customer.number)
+    )["Items"]
+    assert len(sessions) == 1 and sessions[0]["request_id"] == queued["requests"][0]["request_id"]
+    assert sessions[0]["product_name"] == "Acme kettle" and sessions[0]["step"] == "ask_photo"

@@ -14,6 +14,7 @@ from analyzer.handlers import (
     handle_inbound,
 )
 from analyzer.offline import OfflineVerdicts
+from analyzer.requests import FeedbackTemplate, handle_feedback_requested
 from analyzer.sessions import InMemorySessionStore
 from analyzer.verdict import Conversation, Decision, Turn, Usage, Verdict
 from feedback_contracts import (
@@ -21,10 +22,14 @@ from feedback_contracts import (
     ErasureRequested,
     ErasureStepDone,
     FeedbackCompleted,
+    FeedbackRequested,
     InboundMessage,
     MediaItem,
     ReplyRequested,
+    ReplyRequestedV2,
+    TemplateRequested,
 )
+from service_runtime.consent import Consent
 from service_runtime.publishing import RecordingPublisher
 from service_runtime.routing import unwrap
 
@@ -228,3 +233,48 @@ async def test_erasure_forgets_the_customers_sessions_chats_and_opt_out() -> Non
     (done,) = [e.data for e in recorded(deps).of_type(ErasureStepDone)]
     assert isinstance(done, ErasureStepDone) and done.step == "conversations"
     assert done.erased == {"sessions": 1, "chats": 2, "opt_outs": 1}  # Hello and its reply
+
+
+def feedback_request(product: str | None = "Acme kettle", order: str = "A-1") -> Envelope:
+    event = FeedbackRequested(
+        request_id=f"FR-{order}", recipient=CUSTOMER, product_name=product, order_ref=order
+    )
+    return Envelope.wrap(event, source="persistence", correlation_id=f"FR-{order}")
+
+
+async def test_a_feedback_request_opens_a_session_the_answer_continues_with_its_product() -> None:
+    deps = analyzer()
+    template = FeedbackTemplate(content_sid="HX" + "1" * 32)
+    for _ in range(2):  # a duplicate request opens nothing new and asks the same template
+        await handle_feedback_requested(*unwrap(feedback_request()), deps=deps, template=template)
+    asked = [e.data for e in recorded(deps).of_type(TemplateRequested)]
+    assert len({a.reply_id for a in asked if isinstance(a, TemplateRequested)}) == 1
+    first = asked[0]
+    assert isinstance(first, TemplateRequested)
+    assert first.content_variables == {"1": "Acme kettle"} and "Acme kettle" in first.preview
+    assert isinstance(deps.store, InMemorySessionStore) and len(deps.store.sessions) == 1
+    # Hours later, past the inactivity window: the answer still continues that session.
+    assert isinstance(deps.clock, Clock)
+    deps.clock.now += timedelta(hours=5)
+    await converse(deps, ("SM1", "The lid leaks", None))
+    (session,) = deps.store.sessions.values()
+    assert session.session_id == first.session_id and session.product_name == "Acme kettle"
+    assert session.feedback == "The lid leaks" and session.awaiting_answer_until is None
+    (reply,) = [e.data for e in recorded(deps).of_type(ReplyRequestedV2)]
+    assert isinstance(reply, ReplyRequestedV2) and reply.session_id == first.session_id
+
+
+async def test_a_request_without_a_product_asks_for_it_and_an_opted_out_one_opens_nothing() -> None:
+    deps = analyzer()
+    template = FeedbackTemplate(content_sid="HX" + "1" * 32)
+    await handle_feedback_requested(
+        *unwrap(feedback_request(product=None)), deps=deps, template=template
+    )
+    (session,) = deps.store.sessions.values()  # type: ignore[attr-defined]
+    assert session.step == "ask_product" and session.product_name is None
+    await deps.consent.set(CUSTOMER, Consent(True, "keyword"))
+    await handle_feedback_requested(
+        *unwrap(feedback_request(order="A-2")), deps=deps, template=template
+    )
+    assert len(deps.store.sessions) == 1  # type: ignore[attr-defined]
+    assert len(recorded(deps).of_type(TemplateRequested)) == 2  # the messenger refuses it

@@ -14,12 +14,14 @@ from feedback_contracts import (
     ReplyFailed,
     ReplyRequested,
     ReplySent,
+    TemplateRequested,
 )
 from messenger.handlers import (
     Messenger,
     SendPolicy,
     handle_erasure_requested,
     handle_reply_requested,
+    handle_template_requested,
 )
 from messenger.ledger import InMemorySendLedger
 from messenger.ratelimit import SendRateLimiter
@@ -218,3 +220,33 @@ async def test_erasure_waits_out_twilio_being_away() -> None:
         await handle_erasure_requested(
             *unwrap(Envelope.wrap(erasure, source="p", correlation_id="e1")), deps=deps
         )
+
+
+def template(reply_id: str = "FR1:template") -> Envelope:
+    event = TemplateRequested(
+        reply_id=reply_id,
+        session_id="s1",
+        recipient=CUSTOMER,
+        content_sid="HX" + "a" * 32,
+        content_variables={"1": "Acme kettle"},
+        preview="How was your Acme kettle?",
+    )
+    return Envelope.wrap(event, source="analyzer", correlation_id="FR1")
+
+
+async def test_a_template_is_sent_once_however_often_it_is_requested() -> None:
+    deps = messenger(sender := RecordingSender())
+    for _ in range(2):
+        await handle_template_requested(*unwrap(template()), deps=deps)
+    assert [body for _, _, body, _ in sender.sent] == [f'HX{"a" * 32} {{"1": "Acme kettle"}}']
+    sent = [e.data for e in published(deps).of_type(ReplySent)]
+    assert len(sent) == 2 and sent[0] == sent[1]  # the redelivery reports the same SID
+
+
+async def test_a_template_to_an_opted_out_customer_is_refused() -> None:
+    deps = replace(messenger(sender := RecordingSender()), consent=InMemoryConsentStore())
+    await deps.consent.set(CUSTOMER, Consent(True, "keyword"))
+    await handle_template_requested(*unwrap(template()), deps=deps)
+    (failed,) = [e.data for e in published(deps).of_type(ReplyFailed)]
+    assert isinstance(failed, ReplyFailed) and failed.error_code == "opted_out"
+    assert sender.sent == []

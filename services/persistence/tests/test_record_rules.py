@@ -441,3 +441,37 @@ def test_every_body_of_the_owners_api_waits_for_the_token_and_is_bounded() -> No
         assert client.patch("/topics/1", content=big).status_code == 401
         assert client.post("/topics", content=big, headers=auth).status_code == 413
         assert client.post("/topics", json={"label": "delivery"}, headers=auth).status_code == 201
+
+
+def test_feedback_requests_are_queued_once_per_recipient_and_order_and_name_bad_fields() -> None:
+    settings = PersistenceSettings(
+        environment="local",
+        kafka_bootstrap_servers="in-process",
+        database_url="sqlite://",
+        intelligence_api_secret="s" * 16,
+    )
+    bus = InProcessBus()
+    app = create_app(settings, bus=bus, records=InMemoryFeedbackRecords())
+    auth = {"Authorization": "Bearer " + "s" * 16}
+    ask = {"to": "+15550001", "product": "Acme kettle", "order_ref": "A-1"}
+    with TestClient(app) as client:
+        assert client.post("/feedback-requests", json={"recipients": [ask]}).status_code == 401
+        for bad, field in (
+            ({"recipients": []}, "recipients"),
+            ({"recipients": [{**ask, "to": "not a number"}]}, "to"),
+            ({"recipients": [{**ask, "product": "x" * 301}]}, "product"),
+            ({"recipients": [{**ask, "order_ref": "a\x00b"}]}, "order_ref"),
+            ({"recipients": [{**ask, "colour": "red"}]}, "colour"),
+        ):
+            answer = client.post("/feedback-requests", json=bad, headers=auth)
+            assert answer.status_code == 422, bad
+            assert field in {str(part) for error in answer.json()["detail"] for part in error["loc"]}
+        other = {"to": "whatsapp:+15550002"}
+        queued = client.post(
+            "/feedback-requests", json={"recipients": [ask, ask, other]}, headers=auth
+        )
+        again = client.post("/feedback-requests", json={"recipients": [ask]}, headers=auth)
+    assert queued.status_code == 202
+    ids = [r["request_id"] for r in queued.json()["requests"]]
+    assert len(ids) == 2 and again.json()["requests"][0]["request_id"] == ids[0]
+    assert queued.json()["requests"][0]["to"] == "whatsapp:+15550001"

@@ -105,6 +105,46 @@ class ReplyRequestedV2(ReplyRequested):
     )
 
 
+class FeedbackRequested(Event):
+    """The business asks a customer for feedback (after a purchase or a delivery): the
+    analyzer opens a session, with the product when known, and asks for the template."""
+
+    TYPE: ClassVar[str] = "feedback.feedback-requested"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.FEEDBACK_REQUESTS
+
+    request_id: str = Field(
+        description="Deterministic per recipient and order: a duplicate "
+        "request has the same id and sends once."
+    )
+    recipient: str
+    product_name: str | None = Field(default=None, max_length=300)
+    order_ref: str | None = Field(default=None, max_length=100)
+
+    def key(self) -> str:
+        return self.recipient
+
+
+class TemplateRequested(Event):
+    """The analyzer asks for an approved WhatsApp template (Twilio's ContentSid and
+    ContentVariables) to be sent: the only message WhatsApp allows outside the 24-hour window.
+    On the reply-requests topic, so a customer's sends stay in order."""
+
+    TYPE: ClassVar[str] = "feedback.template-requested"
+    VERSION: ClassVar[int] = 1
+    TOPIC: ClassVar[str] = topics.REPLY_REQUESTS
+
+    reply_id: str
+    session_id: str
+    recipient: str
+    content_sid: str = Field(pattern=r"^HX[0-9a-fA-F]{32}$")
+    content_variables: dict[str, str] = Field(default_factory=dict)
+    preview: str = Field(description="The template's text as the customer reads it, for logs.")
+
+    def key(self) -> str:
+        return self.recipient
+
+
 class ReplySent(Event):
     """Twilio accepted every part of a reply."""
 
@@ -309,6 +349,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         DeliveryStatus,
         ReplyRequested,
         ReplyRequestedV2,
+        FeedbackRequested,
+        TemplateRequested,
         ReplySent,
         ReplyFailed,
         FeedbackCompleted,

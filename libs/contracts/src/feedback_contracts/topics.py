@@ -8,6 +8,7 @@ FEEDBACK_COMPLETED = "conversation.feedback-completed"
 MEDIA_STORED = "media.media-stored"
 FEEDBACK_TAGGED = "insights.feedback-tagged"
 TAG_REQUESTS = "insights.tag-requests"
+FEEDBACK_REQUESTS = "conversation.feedback-requests"
 ERASURE_REQUESTS = "customer.erasure-requests"
 ERASURE_PROGRESS = "customer.erasure-progress"
 
@@ -20,6 +21,7 @@ ALL = (
     MEDIA_STORED,
     FEEDBACK_TAGGED,
     TAG_REQUESTS,
+    FEEDBACK_REQUESTS,
     ERASURE_REQUESTS,
     ERASURE_PROGRESS,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import secrets
 import threading
 import time
@@ -18,6 +19,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 API = "/2010-04-01/Accounts/{account_sid}"
+# The account's approved template the analyzer uses by default (FEEDBACK_TEMPLATE_SID).
+APPROVED_TEMPLATES = {
+    "HX" + "0" * 32: "Hi! How was your {{1}}? Reply to this message to tell us what you think."
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,8 @@ class SentMessage:
     media_urls: tuple[str, ...] = ()
     accepted_at: float = field(default_factory=time.time)
     direction: str = "outbound-api"  # or "inbound": a customer's message Twilio received
+    content_sid: str | None = None  # a template send (Content API)
+    content_variables: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,9 @@ class TwilioState:
     credentials_sent_to_cdn: int = 0
     deleted: list[str] = field(default_factory=list)
     send_latency_s: float = 0.0  # Twilio's API takes hundreds of milliseconds to create one
+    # Approved templates by ContentSid, their text with {{1}}-style variables; a template the
+    # stand-in does not know is sent as its variables.
+    templates: dict[str, str] = field(default_factory=lambda: dict(APPROVED_TEMPLATES))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, *failures: ScriptedFailure) -> None:
@@ -149,6 +159,23 @@ def _resource(message: SentMessage) -> dict[str, Any]:
     }
 
 
+def _variables(raw: str) -> dict[str, str]:
+    """ContentVariables: a JSON object of strings, as Twilio requires."""
+    parsed = json.loads(raw)
+    if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+        raise ValueError("not an object of strings")
+    return {str(k): v for k, v in parsed.items()}
+
+
+def _rendered(text: str | None, content_sid: str, variables: Mapping[str, str]) -> str:
+    """The template's text with its variables, as the customer would read it."""
+    if text is None:
+        return f"[{content_sid}] " + " | ".join(variables[k] for k in sorted(variables))
+    for name, value in variables.items():
+        text = text.replace("{{" + name + "}}", value)
+    return text
+
+
 def _listed(state: TwilioState, query: Mapping[str, str]) -> list[SentMessage]:
     """The messages a list query selects, newest first."""
 
@@ -191,14 +218,24 @@ def create_app(state: TwilioState) -> FastAPI:
                 state.failures.remove(failure)
         if failure is not None:
             return _error(failure.status, failure.code, failure.message)
-        if not form.get("To") or not (form.get("Body") or form.get("MediaUrl")):
+        content_sid = str(form.get("ContentSid", "")) or None
+        if not form.get("To") or not (form.get("Body") or form.get("MediaUrl") or content_sid):
             return _error(400, 21602, "Message body is required.")
+        try:
+            variables = _variables(str(form.get("ContentVariables", "") or "{}"))
+        except ValueError:
+            return _error(400, 21656, "The ContentVariables Parameter is invalid.")
+        body = str(form.get("Body", ""))
+        if content_sid:
+            body = _rendered(state.templates.get(content_sid), content_sid, variables)
         message = SentMessage(
             sid="SM" + secrets.token_hex(16),
             account_sid=account_sid,
             to=str(form["To"]),
             from_=str(form.get("From", "")),
-            body=str(form.get("Body", "")),
+            body=body,
+            content_sid=content_sid,
+            content_variables=variables,
             status_callback=str(form["StatusCallback"]) if form.get("StatusCallback") else None,
             media_urls=tuple(str(value) for value in form.getlist("MediaUrl")),
         )

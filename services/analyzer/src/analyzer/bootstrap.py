@@ -21,9 +21,10 @@ from analyzer.handlers import (
 )
 from analyzer.llm import OpenAIVerdicts, VerdictSource
 from analyzer.offline import OfflineVerdicts
+from analyzer.requests import FeedbackTemplate, handle_feedback_requested
 from analyzer.sessions import CachedSessions, SessionStore
 from analyzer.settings import AnalyzerSettings
-from feedback_contracts import ErasureRequested, InboundMessage
+from feedback_contracts import ErasureRequested, FeedbackRequested, InboundMessage
 from service_runtime.app import Wiring, service_app
 from service_runtime.consent import CachedConsent, ConsentStore, DynamoConsentStore
 from service_runtime.inprocess import InProcessBus
@@ -63,6 +64,16 @@ def pricing(settings: AnalyzerSettings) -> LlmPricing:
         settings.openai_model,
         settings.llm_price_input_per_million_usd,
         settings.llm_price_output_per_million_usd,
+    )
+
+
+def feedback_template(settings: AnalyzerSettings) -> FeedbackTemplate:
+    """The approved template that opens a feedback request."""
+    return FeedbackTemplate(
+        content_sid=settings.feedback_template_sid,
+        variables=dict(settings.feedback_template_variables),
+        text=settings.feedback_template_text,
+        answer_window=timedelta(hours=settings.request_answer_window_hours),
     )
 
 
@@ -120,6 +131,12 @@ def create_app(
             handlers=by_topic(
                 on(InboundMessage, functools.partial(handle_inbound, deps=deps)),
                 on(ErasureRequested, functools.partial(handle_erasure_requested, deps=deps)),
+                on(
+                    FeedbackRequested,
+                    functools.partial(
+                        handle_feedback_requested, deps=deps, template=feedback_template(settings)
+                    ),
+                ),
             )
         )
 

@@ -143,6 +143,10 @@ def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 def _outcome_item(outcome: Outcome | None) -> dict[str, Any] | None:
     if outcome is None:
         return None
@@ -194,6 +198,8 @@ def session_item(session: Session) -> dict[str, Any]:
             "input_tokens": session.usage.input_tokens,
             "output_tokens": session.usage.output_tokens,
             "irrelevant_streak": session.irrelevant_streak,
+            "request_id": session.request_id,
+            "awaiting_answer_until": _iso(session.awaiting_answer_until),
         }
     )
 
@@ -220,6 +226,8 @@ def session_from(item: dict[str, Any]) -> Session:
         last_outcome=_outcome(item.get("last_outcome")),
         usage=Usage(int(item.get("input_tokens", 0)), int(item.get("output_tokens", 0))),
         irrelevant_streak=int(item.get("irrelevant_streak", 0)),
+        request_id=item.get("request_id"),
+        awaiting_answer_until=_time(item.get("awaiting_answer_until")),
     )
 
 

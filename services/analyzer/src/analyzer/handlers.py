@@ -119,6 +119,7 @@ async def handle_inbound(message: InboundMessage, envelope: Envelope, *, deps: A
         last_message_sid=chat.message_sid,
         last_envelope_id=envelope.id,
         last_outcome=result.outcome,
+        awaiting_answer_until=None,  # the customer answered (a request's session)
     )
     await deps.store.commit_turn(session=committed, chats=[chat, *([reply] if reply else [])])
     await _publish(envelope, result.outcome, committed, deps)

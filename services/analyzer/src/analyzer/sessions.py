@@ -61,10 +61,17 @@ class Session:
     last_outcome: Outcome | None = None
     usage: Usage = field(default_factory=Usage)  # the LLM tokens of every turn so far
     irrelevant_streak: int = 0  # off-topic messages in a row
+    request_id: str | None = None  # the business's feedback request that opened it, if any
+    # A session the business opened waits this long for the customer's first answer.
+    awaiting_answer_until: datetime | None = None
 
     def is_open(self, *, now: datetime, inactivity: timedelta) -> bool:
-        """Not completed and not expired by inactivity."""
-        return self.status != "completed" and now - self.last_message_at < inactivity
+        """Not completed and not expired by inactivity (or still awaiting the answer to the
+        business's request, which may come hours later)."""
+        if self.status == "completed":
+            return False
+        awaiting = self.awaiting_answer_until is not None and now < self.awaiting_answer_until
+        return awaiting or now - self.last_message_at < inactivity
 
     def is_limited(self, now: datetime) -> bool:
         """Inside the temporary window after unsafe or irrelevant messages."""

@@ -30,6 +30,15 @@ class AnalyzerSettings(ServiceSettings):
     history_token_budget: int = 1500
     llm_failure_threshold: int = 3
     llm_cooldown_s: float = 60.0
+    # The approved WhatsApp template of a feedback request the business starts (Twilio's
+    # Content API): its ContentSid, its variables ({product} and {order_ref} filled in), and
+    # its text as the customer reads it (the conversation's first turn, for the LLM).
+    feedback_template_sid: str = "HX" + "0" * 32
+    feedback_template_variables: dict[str, str] = {"1": "{product}"}
+    feedback_template_text: str = (
+        "Hi! How was your {product}? Reply to this message to tell us what you think."
+    )
+    request_answer_window_hours: float = 72.0  # how long a request's session awaits the answer
 
     @model_validator(mode="after")
     def _llm_fits_in_poll_interval(self) -> AnalyzerSettings:

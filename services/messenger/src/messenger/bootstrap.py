@@ -10,12 +10,13 @@ from datetime import timedelta
 import boto3
 from fastapi import FastAPI
 
-from feedback_contracts import ErasureRequested, ReplyRequested, topics
+from feedback_contracts import ErasureRequested, ReplyRequested, TemplateRequested, topics
 from messenger.handlers import (
     Messenger,
     SendPolicy,
     handle_erasure_requested,
     handle_reply_requested,
+    handle_template_requested,
 )
 from messenger.ledger import DynamoSendLedger, SendLedger
 from messenger.ratelimit import SendRateLimiter
@@ -88,6 +89,7 @@ def create_app(
         return Wiring(
             handlers=by_topic(
                 on(ReplyRequested, handler),
+                on(TemplateRequested, functools.partial(handle_template_requested, deps=deps)),
                 on(ErasureRequested, functools.partial(handle_erasure_requested, deps=deps)),
             ),
             closers=used.closers,

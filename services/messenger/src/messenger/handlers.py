@@ -18,6 +18,7 @@ from feedback_contracts import (
     ReplyRequested,
     ReplyRequestedV2,
     ReplySent,
+    TemplateRequested,
     reply_id_for,
 )
 from messenger.ledger import Claim, SendLedger
@@ -35,6 +36,7 @@ _sends = metrics.get_meter("messenger").create_counter(
 SOURCE = "feedback-intelligence/messenger"
 OPTED_OUT = 21610  # Twilio: the recipient has opted out (replied STOP)
 WINDOW_CLOSED = 63016  # Twilio: outside WhatsApp's 24-hour window
+Request = ReplyRequested | TemplateRequested  # what the messenger is asked to send
 
 
 @dataclass(frozen=True)
@@ -78,23 +80,49 @@ async def handle_reply_requested(
         return
     sids: list[str] = []
     for index, part in enumerate(split_body(request.body)):
-        key = f"{request.reply_id}#{index}"
-        claim = await deps.ledger.claim(key)
-        if claim.state == "sent" and claim.twilio_sid:
-            sids.append(claim.twilio_sid)
-            continue
-        if claim.state == "sending":  # a crash or an unanswered request mid-send
-            settled = await _settle_unknown(request, part, key, claim, deps)
-            if settled is not None:
-                sids.append(settled)
-                continue
-        try:
-            sid = await _send_with_retries(request.recipient, part, deps)
-        except SendError as error:
-            await _settle_failure(envelope, request, deps, key, error)
+        sid = await _send_once(envelope, request, f"{request.reply_id}#{index}", part, deps)
+        if sid is None:
             return
-        await deps.ledger.mark_sent(key, sid)
         sids.append(sid)
+    await _sent(envelope, request, sids, deps)
+
+
+async def handle_template_requested(
+    request: TemplateRequested, envelope: Envelope, *, deps: Messenger
+) -> None:
+    """Send an approved template once (Twilio's ContentSid and ContentVariables). WhatsApp
+    allows it outside the 24-hour window, so only the opt-out is checked."""
+    consent = await deps.consent.get(request.recipient)
+    if consent.opted_out:
+        await _failed(envelope, request, deps, "opted_out", "the customer opted out")
+        return
+    sid = await _send_once(envelope, request, f"{request.reply_id}#0", None, deps)
+    if sid is not None:
+        await _sent(envelope, request, [sid], deps)
+
+
+async def _send_once(
+    envelope: Envelope, request: Request, key: str, body: str | None, deps: Messenger
+) -> str | None:
+    """One message, claimed in the ledger first: its SID, or None when it failed for good
+    (reply-failed published). A text part has `body`; a template has None."""
+    claim = await deps.ledger.claim(key)
+    if claim.state == "sent" and claim.twilio_sid:
+        return claim.twilio_sid
+    if claim.state == "sending":  # a crash or an unanswered request mid-send
+        settled = await _settle_unknown(request, body, key, claim, deps)
+        if settled is not None:
+            return settled
+    try:
+        sid = await _send_with_retries(request, body, deps)
+    except SendError as error:
+        await _settle_failure(envelope, request, deps, key, error)
+        return None
+    await deps.ledger.mark_sent(key, sid)
+    return sid
+
+
+async def _sent(envelope: Envelope, request: Request, sids: list[str], deps: Messenger) -> None:
     sent = ReplySent(
         reply_id=request.reply_id, recipient=request.recipient, twilio_message_sids=sids
     )
@@ -102,15 +130,23 @@ async def handle_reply_requested(
     await deps.publisher.publish(envelope.follow(sent, source=SOURCE))
 
 
-async def _send_with_retries(recipient: str, body: str, deps: Messenger) -> str:
+async def _send_with_retries(request: Request, body: str | None, deps: Messenger) -> str:
     policy, delay = deps.policy, deps.policy.backoff_s
     for attempt in range(1, policy.max_attempts + 1):
         await deps.limiter.acquire(policy.from_number)
         try:
+            if isinstance(request, TemplateRequested):
+                return await deps.sender.send_template(
+                    to=request.recipient,
+                    from_=policy.from_number,
+                    content_sid=request.content_sid,
+                    variables=request.content_variables,
+                    status_callback=policy.status_callback,
+                )
             return await deps.sender.send(
-                to=recipient,
+                to=request.recipient,
                 from_=policy.from_number,
-                body=body,
+                body=body or "",
                 status_callback=policy.status_callback,
             )
         except SendError as error:
@@ -123,10 +159,12 @@ async def _send_with_retries(recipient: str, body: str, deps: Messenger) -> str:
 
 
 async def _settle_unknown(
-    request: ReplyRequested, body: str, key: str, claim: Claim, deps: Messenger
+    request: Request, body: str | None, key: str, claim: Claim, deps: Messenger
 ) -> str | None:
     """Ask Twilio whether a claimed part reached it: its SID if so (now marked sent), None if
-    it never will (the part is claimed anew, to be sent); otherwise wait and ask again."""
+    it never will (the part is claimed anew, to be sent); otherwise wait and ask again. A
+    template (no body) is any message to the customer since the claim: a customer's sends
+    are handled one at a time, so nothing else went to them meanwhile."""
     policy = deps.policy
     claimed_at = claim.claimed_at or datetime.min.replace(tzinfo=UTC)
     try:
@@ -146,7 +184,7 @@ async def _settle_unknown(
 
 
 async def _settle_failure(
-    envelope: Envelope, request: ReplyRequested, deps: Messenger, key: str, error: SendError
+    envelope: Envelope, request: Request, deps: Messenger, key: str, error: SendError
 ) -> None:
     if error.outcome_unknown:  # keep the claim; the retry asks Twilio before sending again
         raise TransientError(f"no answer from Twilio: {error.message}") from error
@@ -164,7 +202,7 @@ async def _settle_failure(
 
 
 async def _failed(
-    envelope: Envelope, request: ReplyRequested, deps: Messenger, code: str, message: str
+    envelope: Envelope, request: Request, deps: Messenger, code: str, message: str
 ) -> None:
     failed = ReplyFailed(
         reply_id=request.reply_id,

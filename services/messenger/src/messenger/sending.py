@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
 from twilio.base import values
@@ -40,8 +41,23 @@ class MessageSender(Protocol):
 
     async def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> str: ...
 
-    async def find_sent(self, *, to: str, from_: str, body: str, since: datetime) -> str | None:
-        """The SID of a message with this body sent to `to` since `since`, if Twilio has one."""
+    async def send_template(
+        self,
+        *,
+        to: str,
+        from_: str,
+        content_sid: str,
+        variables: dict[str, str],
+        status_callback: str | None,
+    ) -> str:
+        """Send an approved template (Content API) with its variables; the message id."""
+        ...
+
+    async def find_sent(
+        self, *, to: str, from_: str, body: str | None, since: datetime
+    ) -> str | None:
+        """The SID of a message sent to `to` since `since` (with this body, unless None), if
+        Twilio has one."""
         ...
 
     async def messages_between(self, *, from_: str, to: str, limit: int) -> list[str]:
@@ -68,10 +84,31 @@ class TwilioMessageSender:
 
     async def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> str:
         """Create the message through Twilio's Messages API."""
+        return await self._create(
+            to=to, from_=from_, body=body, status_callback=status_callback or values.unset
+        )
+
+    async def send_template(
+        self,
+        *,
+        to: str,
+        from_: str,
+        content_sid: str,
+        variables: dict[str, str],
+        status_callback: str | None,
+    ) -> str:
+        """Create the message from a template: `ContentSid` and `ContentVariables` (JSON)."""
+        return await self._create(
+            to=to,
+            from_=from_,
+            content_sid=content_sid,
+            content_variables=json.dumps(variables),
+            status_callback=status_callback or values.unset,
+        )
+
+    async def _create(self, **fields: Any) -> str:
         try:
-            message = await self._client.messages.create_async(
-                to=to, from_=from_, body=body, status_callback=status_callback or values.unset
-            )
+            message = await self._client.messages.create_async(**fields)
         except TwilioRestException as error:
             raise SendError(error.status, error.code, str(error.msg)) from error
         except aiohttp.ClientConnectorError as error:  # never reached Twilio: safe to retry
@@ -80,7 +117,9 @@ class TwilioMessageSender:
             raise SendError(0, None, f"no answer: {error!r}", outcome_unknown=True) from error
         return str(message.sid)
 
-    async def find_sent(self, *, to: str, from_: str, body: str, since: datetime) -> str | None:
+    async def find_sent(
+        self, *, to: str, from_: str, body: str | None, since: datetime
+    ) -> str | None:
         """Look through the newest Messages to `to` from `from_` (Twilio lists newest first).
 
         Not filtered by DateSent: a message still queued has none yet, and must be found."""
@@ -92,7 +131,7 @@ class TwilioMessageSender:
             raise SendError(0, None, f"cannot list messages: {error!r}") from error
         for message in recent:
             created = message.date_created
-            if message.body == body and (created is None or created >= since - CLOCK_SKEW):
+            if body in (None, message.body) and (created is None or created >= since - CLOCK_SKEW):
                 return str(message.sid)
         return None
 
@@ -154,9 +193,27 @@ class RecordingSender:
         self.sent.append((to, from_, body, datetime.now(UTC)))
         return f"SM{len(self.sent):032d}"
 
-    async def find_sent(self, *, to: str, from_: str, body: str, since: datetime) -> str | None:
+    async def send_template(
+        self,
+        *,
+        to: str,
+        from_: str,
+        content_sid: str,
+        variables: dict[str, str],
+        status_callback: str | None,
+    ) -> str:
+        body = f"{content_sid} {json.dumps(variables, sort_keys=True)}"
+        return await self.send(to=to, from_=from_, body=body, status_callback=status_callback)
+
+    async def find_sent(
+        self, *, to: str, from_: str, body: str | None, since: datetime
+    ) -> str | None:
         for index, (recipient, sender, text, at) in enumerate(self.sent, start=1):
-            if (recipient, sender, text) == (to, from_, body) and at >= since - CLOCK_SKEW:
+            if (
+                (recipient, sender) == (to, from_)
+                and body in (None, text)
+                and at >= since - CLOCK_SKEW
+            ):
                 return f"SM{index:032d}"
         return None
 

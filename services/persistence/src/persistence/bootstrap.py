@@ -25,6 +25,7 @@ from feedback_contracts import (
 from persistence.api import replies_router, router
 from persistence.backfill import BackfillPolicy, run_backfill
 from persistence.erasure_api import erasure_router
+from persistence.feedback_requests_api import requests_router
 from persistence.handlers import (
     handle_delivery_status,
     handle_erasure_requested,
@@ -131,6 +132,7 @@ def create_app(
         topics_router,
         insights_router,
         erasure_router,
+        requests_router,
         owner_router,
     ]
     return service_app(
