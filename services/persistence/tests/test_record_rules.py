@@ -465,7 +465,8 @@ def test_feedback_requests_are_queued_once_per_recipient_and_order_and_name_bad_
         ):
             answer = client.post("/feedback-requests", json=bad, headers=auth)
             assert answer.status_code == 422, bad
-            assert field in {str(part) for error in answer.json()["detail"] for part in error["loc"]}
+            named = {str(part) for error in answer.json()["detail"] for part in error["loc"]}
+            assert field in named, answer.json()
         other = {"to": "whatsapp:+15550002"}
         queued = client.post(
             "/feedback-requests", json={"recipients": [ask, ask, other]}, headers=auth
