@@ -68,7 +68,7 @@ SCRIPTS = (
             "no",
             "yes",
         ),
-        "The Acme Turbo Kettle",
+        "Acme Turbo Kettle",  # the offline flow drops the article, as a person would
         "It boils fast but the lid leaks a little.",
     ),
     Script(
@@ -110,7 +110,7 @@ SCRIPTS = (
             "no thanks",
             "yes that's right",
         ),
-        "The SoundWave 300 bluetooth speaker I bought last week",
+        "SoundWave 300 bluetooth speaker I bought last week",
         "The bass is deep and the battery lasts two full days, but pairing with my laptop "
         "fails about half the time and I have to restart both devices to get it working.",
     ),
