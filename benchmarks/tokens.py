@@ -7,9 +7,10 @@ and answers with the offline flow's verdict, so a prompt that dropped something 
 would derail the conversation. Its `usage` counts the prompt with tiktoken, and those counts
 reach the analyzer's FeedbackCompleted event.
 
-The baseline is the single-process service's way: the system prompt, every earlier turn of the
-session and the new message, on every turn, counted with the same tokenizer over the same
-transcript. The last line is JSON with both means and their ratio.
+The baseline is the single-process service's way: one system prompt with every step's
+instruction, every earlier turn of the session and the new message, on every turn, counted
+with the same tokenizer over the same transcript. The last line is JSON with both means, their
+ratio and the analyzer's LLM calls per session (control turns are scripted: analyzer.control).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ import openai
 import uvicorn
 from common import free_port
 
+from analyzer.bootstrap import with_control_turns
 from analyzer.handlers import Analyzer, ConversationPolicy, LlmPricing, handle_inbound
 from analyzer.llm import OpenAIVerdicts
 from analyzer.offline import OfflineVerdicts
-from analyzer.prompt import SYSTEM_PROMPT
+from analyzer.prompt import FULL_PROMPT
 from analyzer.sessions import InMemorySessionStore
 from analyzer.settings import AnalyzerSettings
 from analyzer.verdict import Conversation, Turn
@@ -180,7 +182,7 @@ def baseline_tokens(transcript: list[Turn]) -> int:
     for index, turn in enumerate(transcript):
         if turn.role != "customer":
             continue
-        messages = [{"role": "system", "content": SYSTEM_PROMPT}]
+        messages = [{"role": "system", "content": FULL_PROMPT}]
         messages += [
             {"role": "assistant" if t.role == "assistant" else "user", "content": t.text}
             for t in transcript[: index + 1]
@@ -224,15 +226,19 @@ async def main() -> None:
     while not server.started:
         await asyncio.sleep(0.05)
     client = openai.AsyncOpenAI(api_key="sk-bench", base_url=f"http://127.0.0.1:{port}/v1")
-    ours, baseline, failures = [], [], []
+    ours, baseline, calls, failures = [], [], [], []  # type: ignore[var-annotated]
     try:
         for number, script in enumerate(SCRIPTS):
+            asked_before = len(state.requests)
             deps = Analyzer(
                 store=InMemorySessionStore(),
-                verdicts=OpenAIVerdicts(
-                    client,
-                    model=settings.openai_model,
-                    budget_tokens=settings.history_token_budget,
+                verdicts=with_control_turns(
+                    OpenAIVerdicts(
+                        client,
+                        model=settings.openai_model,
+                        budget_tokens=settings.history_token_budget,
+                    ),
+                    settings,
                 ),
                 publisher=RecordingPublisher(),
                 policy=ConversationPolicy(history_token_budget=settings.history_token_budget),
@@ -249,6 +255,7 @@ async def main() -> None:
                 failures.append(script.name)
                 continue
             ours.append(done.llm_usage.input_tokens)
+            calls.append(len(state.requests) - asked_before)
             baseline.append(baseline_tokens(transcript))
     finally:
         await client.close()
@@ -265,6 +272,8 @@ async def main() -> None:
                 "completed_as_scripted": len(ours),
                 "failed": failures,
                 "history_token_budget": settings.history_token_budget,
+                "llm_control_turns": settings.llm_control_turns,
+                "llm_calls_per_session": round(statistics.mean(calls), 1) if calls else 0,
                 "analyzer_prompt_tokens_per_session": round(analyzer_mean, 1),
                 "baseline_prompt_tokens_per_session": round(baseline_mean, 1),
                 "ratio": round(ratio, 3) if ratio is not None else None,

@@ -27,8 +27,7 @@ def completes_feedback_with_a_photo(world: World, customer: Customer) -> list[st
     """Hello, then product, feedback and a photo in one message, then STOP (an opt-out item);
     the customer's inbound MessageSids."""
     llm, said = world.llm, []
-    llm.answer_json(**verdict("Hi! Which product is it about?", "ask_product"))
-    said.append(customer.says("Hello")["MessageSid"])
+    said.append(customer.says("Hello")["MessageSid"])  # a control turn: no LLM call
     customer.waits_for_reply(1)
     config = world.system.config
     params = inbound_params(

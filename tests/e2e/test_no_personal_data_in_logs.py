@@ -29,7 +29,7 @@ def test_logs_and_dead_letter_reasons_hold_no_personal_data(world: World) -> Non
     digits = f"1557{uuid.uuid4().int % 10**7:07d}"
     number, config = f"whatsapp:+{digits}", info_system.config
     url = f"{info_system.urls['ingress']}/twilio/messages"
-    world.llm.answer_json(**verdict("Which product?", "ask_product"))
+    # "Hello there" is a control turn, answered without the LLM (analyzer.control).
     world.llm.answer_json(**verdict("What do you think?", "ask_feedback", product_name=PRODUCT))
     world.llm.answer_json(
         **verdict(

@@ -58,6 +58,7 @@ def analyzer(
         limit_window_minutes=0,
         sessions_table=f"sessions-{suffix}",
         chats_table=f"chats-{suffix}",
+        llm_control_turns=False,  # these scripts stand for the model on every turn
     )
     server = serve_in_thread(create_app(settings), lifespan=True)
     yield server

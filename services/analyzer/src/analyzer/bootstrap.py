@@ -10,6 +10,7 @@ import boto3
 import openai
 from fastapi import FastAPI
 
+from analyzer.control import ControlTurnsOffline
 from analyzer.degrading import DegradingVerdicts
 from analyzer.dynamo_store import DynamoSessionStore
 from analyzer.handlers import (
@@ -48,12 +49,18 @@ def verdict_source(settings: AnalyzerSettings) -> VerdictSource:
     primary = OpenAIVerdicts(
         client, model=settings.openai_model, budget_tokens=settings.history_token_budget
     )
-    return DegradingVerdicts(
+    degrading = DegradingVerdicts(
         primary,
         OfflineVerdicts(),
         failure_threshold=settings.llm_failure_threshold,
         cooldown_s=settings.llm_cooldown_s,
     )
+    return with_control_turns(degrading, settings)
+
+
+def with_control_turns(source: VerdictSource, settings: AnalyzerSettings) -> VerdictSource:
+    """The LLM for the turns that need understanding; control turns scripted, if enabled."""
+    return ControlTurnsOffline(source) if settings.llm_control_turns else source
 
 
 def pricing(settings: AnalyzerSettings) -> LlmPricing:

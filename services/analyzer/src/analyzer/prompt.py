@@ -6,9 +6,21 @@ from importlib import resources
 
 from analyzer.verdict import Conversation, Turn
 
-PROMPT_VERSION = "system_v1"
-SYSTEM_PROMPT = resources.files("analyzer").joinpath(f"prompts/{PROMPT_VERSION}.md").read_text()
+PROMPT_VERSION = "system_v2"
+_TEXT = resources.files("analyzer").joinpath(f"prompts/{PROMPT_VERSION}.md").read_text()
+SYSTEM_PROMPT, *_SECTIONS = _TEXT.split("\n## step ")
+# Each turn carries the rules and only its own step's instruction: the prompt is most of every
+# call's tokens, and the other steps' instructions are of no use to the turn.
+STEP_PROMPTS = {
+    name: text.strip() for name, _, text in (section.partition("\n") for section in _SECTIONS)
+}
+FULL_PROMPT = _TEXT  # every step's instruction at once: what a single prompt would carry
 CHARS_PER_TOKEN = 4
+
+
+def system_prompt(step: str) -> str:
+    """The rules and the instruction of the conversation's current step."""
+    return f"{SYSTEM_PROMPT.strip()}\n\n{STEP_PROMPTS[step]}"
 
 
 def estimate_tokens(text: str) -> int:
@@ -49,7 +61,7 @@ def _state(conversation: Conversation) -> str:
 def build_messages(conversation: Conversation, *, budget_tokens: int) -> list[dict[str, str]]:
     """Chat-completions messages for one turn."""
     messages = [
-        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "system", "content": system_prompt(conversation.step)},
         {"role": "system", "content": _state(conversation)},
     ]
     for turn in bounded_history(conversation.history, budget_tokens):

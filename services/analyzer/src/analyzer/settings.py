@@ -28,6 +28,9 @@ class AnalyzerSettings(ServiceSettings):
     limit_window_minutes: int = 10
     irrelevant_limit: int = 3  # off-topic messages in a row that open the limit window
     history_token_budget: int = 1500
+    # A bare yes/no where one is asked, an offered photo, an opening greeting: answered by the
+    # scripted flow, without an LLM call (analyzer.control); false sends every turn to the LLM.
+    llm_control_turns: bool = True
     llm_failure_threshold: int = 3
     llm_cooldown_s: float = 60.0
     # The approved WhatsApp template of a feedback request the business starts (Twilio's
