@@ -99,6 +99,7 @@ def apps(
     ports = service_ports(dev)
     emulator = f"http://{dev.host}:{dev.emulator_port}"
     local = ["127.0.0.1", "localhost"]
+    local_any_port = [f"{host}:*" for host in local]  # the media allowlist names ports
     values = {
         "environment": "local",
         "http_host": dev.host,
@@ -110,12 +111,14 @@ def apps(
         "twilio_auth_token": AUTH_TOKEN,
         "twilio_whatsapp_from": BUSINESS,
         "twilio_api_base_url": emulator,
-        "twilio_api_hosts": local,
-        "media_cdn_hosts": local,
+        "twilio_api_hosts": local_any_port,
+        "media_cdn_hosts": local_any_port,
         "media_trusted_private_hosts": local,
         "intelligence_api_secret": API_SECRET,
         "database_url": database_url,
         "persistence_url": f"http://{dev.host}:{ports['persistence']}",
+        # Twilio's status callbacks (the emulator's stand-in posts them) reach ingress.
+        "status_callback_url": f"http://{dev.host}:{ports['ingress']}/twilio/status",
     }
     services: dict[int, ASGIApp] = {}
     for name, port in ports.items():

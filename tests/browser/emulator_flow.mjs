@@ -33,12 +33,16 @@ try {
   if (!row.includes("Acme kettle") || !row.includes("Boils fast but the lid leaks")) {
     throw new Error(`unexpected feedback row: ${row}`);
   }
+  // Twilio's status callbacks (the stand-in posts them): every reply shown ends read (blue ✓✓).
+  await page.waitForFunction(() => [...document.querySelectorAll(".bubble.bot .ticks")]
+    .every((tick) => tick.classList.contains("read")), null, { timeout: 30000 });
+  const ticks = await page.$$eval(".bubble.bot .ticks", (nodes) => nodes.map((n) => n.title));
   const status = await page.textContent('[data-field="status"]');
   if (status.trim() !== "completed") throw new Error(`session status is ${status}`);
   const bubbles = await page.$$eval(".bubble.bot", (nodes) => nodes.map((n) => n.textContent));
   const checks = phone ? await phoneChecks(page, url) : {};  // with the whole conversation shown
   await page.screenshot({ path: screenshot, fullPage: true });
-  console.log(JSON.stringify({ row, status, replies: bubbles, ...checks }));
+  console.log(JSON.stringify({ row, status, replies: bubbles, ticks, ...checks }));
 } finally {
   await browser.close();
 }

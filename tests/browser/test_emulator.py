@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -72,6 +74,7 @@ def run_flow(
     )
     assert flow.returncode == 0, flow.stderr
     result: dict[str, Any] = json.loads(flow.stdout.strip().splitlines()[-1])
+    result["customer"] = customer
     return result
 
 
@@ -133,7 +136,24 @@ def test_conversation_with_a_photo_on_the_emulator_page(
         result = run_flow(node, dev_stack.env, dev_stack.emulator, picture, shot, width)
         assert result["status"].strip() == "completed", dev_stack.log.read_text()[-3000:]
         assert result["replies"][-1].startswith("Thank you")
+        assert result["ticks"] == ["read"] * len(result["replies"])
         assert shot.stat().st_size > 10_000
+    # The statuses went through ingress and Kafka to persistence, as Twilio's would.
+    persistence = dev_stack.base + services().index("persistence")
+
+    def statuses() -> list[str]:
+        answer = httpx.get(
+            f"http://127.0.0.1:{persistence}/replies",
+            params={"recipient": result["customer"]},
+            headers={"Authorization": "Bearer dev-api-secret"},
+            timeout=10,
+        )
+        return [row["status"] for row in answer.json()]
+
+    deadline = time.monotonic() + 30
+    while statuses() != ["read"] * len(result["replies"]):
+        assert time.monotonic() < deadline, statuses()
+        time.sleep(0.2)
     assert result["favicon"] == 200 and "svg" in result["faviconType"]
     assert result["stacked"] and not result["horizontalOverflow"]
     assert result["colourEmoji"], "emoji drawn without a colour emoji font"

@@ -109,11 +109,22 @@ def create_emulator(state: TwilioState, config: EmulatorConfig) -> FastAPI:
 
     @app.get("/emulator/conversation")
     async def conversation(customer: str) -> list[dict[str, Any]]:
-        """The customer's messages and the bot's replies, in time order."""
+        """The customer's messages and the bot's replies, in time order. The page is the
+        customer's phone: a delivered reply it is about to show is read now, and Twilio's
+        `read` status callback goes out."""
         mine = [item for item in said if item["customer"] == customer]
+        replies = state.sent_to(customer)
+        for message in replies:
+            state.mark_read(message.sid)
         bot = [
-            {"who": "bot", "text": m.body, "media": None, "at": m.accepted_at}
-            for m in state.sent_to(customer)
+            {
+                "who": "bot",
+                "text": m.body,
+                "media": None,
+                "at": m.accepted_at,
+                "status": state.statuses.get(m.sid, "queued"),
+            }
+            for m in replies
         ]
         return sorted(mine + bot, key=lambda item: float(item["at"]))
 

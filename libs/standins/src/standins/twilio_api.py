@@ -15,8 +15,11 @@ from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
+
+from standins.twilio_webhooks import post_signed_async
 
 API = "/2010-04-01/Accounts/{account_sid}"
 # The account's approved template the analyzer uses by default (FEEDBACK_TEMPLATE_SID).
@@ -74,6 +77,12 @@ class TwilioState:
     # Approved templates by ContentSid, their text with {{1}}-style variables; a template the
     # stand-in does not know is sent as its variables.
     templates: dict[str, str] = field(default_factory=lambda: dict(APPROVED_TEMPLATES))
+    # Each message's last status, reported to its StatusCallback as Twilio does: sent, then
+    # delivered after `callback_delay_s` each; read when the customer reads it (`mark_read`).
+    statuses: dict[str, str] = field(default_factory=dict)
+    callback_delay_s: float = 0.05
+    callbacks: set[asyncio.Task[None]] = field(default_factory=set)
+    callback_client: httpx.AsyncClient | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, *failures: ScriptedFailure) -> None:
@@ -111,6 +120,47 @@ class TwilioState:
             mine = [m for m in self.messages + self.received if customer in (m.to, m.from_)]
             media = [sid for m in mine for sid in self.message_media.get(m.sid, [])]
         return [m.sid for m in mine] + [sid for sid in media if sid in self.media]
+
+    def report(self, message: SentMessage, *statuses: str) -> None:
+        """Move the message through these statuses, `callback_delay_s` apart, posting each to
+        its StatusCallback, signed, if it has one (from a running event loop)."""
+        task = asyncio.get_running_loop().create_task(self._post_statuses(message, statuses))
+        self.callbacks.add(task)
+        task.add_done_callback(self.callbacks.discard)
+
+    def mark_read(self, sid: str) -> None:
+        """The customer read the message (the emulator shows it): report `read`, once."""
+        message = next((m for m in self.messages if m.sid == sid), None)
+        if message is not None and self.statuses.get(sid) == "delivered":
+            self.statuses[sid] = "read"
+            self.report(message, "read")
+
+    async def _post_statuses(self, message: SentMessage, statuses: tuple[str, ...]) -> None:
+        callback = message.status_callback
+        for status in statuses:
+            await asyncio.sleep(self.callback_delay_s)
+            if self.statuses.get(message.sid) == "read" and status != "read":
+                continue  # read already: a status never moves back
+            self.statuses[message.sid] = status
+            if callback is None:
+                continue
+            if self.callback_client is None:
+                self.callback_client = httpx.AsyncClient(timeout=10)
+            params = {
+                "MessageSid": message.sid,
+                "SmsSid": message.sid,
+                "AccountSid": message.account_sid,
+                "From": message.from_,
+                "To": message.to,
+                "MessageStatus": status,
+                "SmsStatus": status,
+                "ChannelPrefix": "whatsapp",
+                "ApiVersion": "2010-04-01",
+            }
+            try:
+                await post_signed_async(self.callback_client, callback, params, self.auth_token)
+            except httpx.HTTPError:
+                return  # Twilio gives up on a callback URL that does not answer
 
     def sent_to(self, recipient: str) -> list[SentMessage]:
         """Messages sent to one recipient, in order."""
@@ -241,6 +291,8 @@ def create_app(state: TwilioState) -> FastAPI:
         )
         with state.lock:
             state.messages.append(message)
+            state.statuses[message.sid] = "queued"
+        state.report(message, "sent", "delivered")
         return JSONResponse(_resource(message), status_code=201)
 
     @app.get(API + "/Messages.json")
