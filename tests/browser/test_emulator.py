@@ -127,7 +127,7 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
 
 
 def test_conversation_with_a_photo_on_the_emulator_page(
-    dev_stack: DevStack, tmp_path: Path
+    dev_stack: DevStack, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     _, node = tools()
     for width in (1280, 390):  # a desktop, then a phone (an iPhone's 390 px)
@@ -138,6 +138,8 @@ def test_conversation_with_a_photo_on_the_emulator_page(
         assert result["replies"][-1].startswith("Thank you")
         assert result["ticks"] == ["read"] * len(result["replies"])
         assert shot.stat().st_size > 10_000
+        if request.config.getoption("--update-screenshots"):
+            shutil.copy(shot, DOCS / ("emulator.png" if width == 1280 else "emulator-phone.png"))
     # The statuses went through ingress and Kafka to persistence, as Twilio's would.
     persistence = dev_stack.base + services().index("persistence")
 
