@@ -53,6 +53,17 @@ def records(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Feedback
     engine.dispose()
 
 
+def local_settings(**overrides: object) -> PersistenceSettings:
+    """Persistence on SQLite and the in-process bus, with the API token `s` * 16."""
+    values: dict[str, object] = {
+        "environment": "local",
+        "kafka_bootstrap_servers": "in-process",
+        "database_url": "sqlite://",
+        "intelligence_api_secret": "s" * 16,
+    }
+    return PersistenceSettings(**(values | overrides))  # type: ignore[arg-type]
+
+
 def completed(session: str = "s1", product: str = "kettle", **usage: object) -> FeedbackCompleted:
     fields = {
         "session_id": session,
@@ -62,7 +73,7 @@ def completed(session: str = "s1", product: str = "kettle", **usage: object) -> 
         "completed_at": datetime.now(UTC),
     }
     if usage:
-        return FeedbackCompletedV2(**fields, llm_usage=LlmUsage.model_validate(usage))  # type: ignore[arg-type]
+        return FeedbackCompletedV2(**fields, llm_usage=LlmUsage.model_validate(usage))
     return FeedbackCompleted.model_validate(fields)
 
 
@@ -148,12 +159,7 @@ def test_find_filters_pages_and_takes_wildcards_literally(records: FeedbackRecor
 
 
 async def test_the_composition_root_takes_the_fake() -> None:
-    settings = PersistenceSettings(
-        environment="local",
-        kafka_bootstrap_servers="in-process",
-        database_url="sqlite://",
-        intelligence_api_secret="s" * 16,
-    )
+    settings = local_settings()
     bus, records = InProcessBus(), InMemoryFeedbackRecords()
     app = create_app(settings, bus=bus, records=records)
     async with app.router.lifespan_context(app):
@@ -216,12 +222,7 @@ def test_a_label_is_taken_whatever_its_case(records: FeedbackRecords) -> None:
 
 
 def test_the_taxonomy_api_answers_bad_input_with_4xx() -> None:
-    settings = PersistenceSettings(
-        environment="local",
-        kafka_bootstrap_servers="in-process",
-        database_url="sqlite://",
-        intelligence_api_secret="s" * 16,
-    )
+    settings = local_settings()
     app = create_app(settings, bus=InProcessBus(), records=InMemoryFeedbackRecords())
     auth = {"Authorization": "Bearer " + "s" * 16}
     with TestClient(app) as client:
@@ -274,12 +275,7 @@ def test_find_filters_by_topic_and_sentiment(records: FeedbackRecords) -> None:
 
 
 def test_the_insights_api_counts_trends_and_exports() -> None:
-    settings = PersistenceSettings(
-        environment="local",
-        kafka_bootstrap_servers="in-process",
-        database_url="sqlite://",
-        intelligence_api_secret="s" * 16,
-    )
+    settings = local_settings()
     records = InMemoryFeedbackRecords()
     records.create_topic(label="quality", description="")
     for n, (product, topics_, sentiment) in enumerate(
@@ -394,12 +390,7 @@ def test_erasure_removes_only_the_customers_rows_and_completes_with_every_step(
 
 
 def test_the_erasure_api_starts_reports_and_refuses_what_is_not_a_customer() -> None:
-    settings = PersistenceSettings(
-        environment="local",
-        kafka_bootstrap_servers="in-process",
-        database_url="sqlite://",
-        intelligence_api_secret="s" * 16,
-    )
+    settings = local_settings()
     records = InMemoryFeedbackRecords()
     records.save_completed(completed())
     app = create_app(settings, bus=InProcessBus(), records=records)
@@ -426,13 +417,7 @@ def test_the_erasure_api_starts_reports_and_refuses_what_is_not_a_customer() -> 
 
 
 def test_every_body_of_the_owners_api_waits_for_the_token_and_is_bounded() -> None:
-    settings = PersistenceSettings(
-        environment="local",
-        kafka_bootstrap_servers="in-process",
-        database_url="sqlite://",
-        intelligence_api_secret="s" * 16,
-        max_body_bytes=64 * 1024,
-    )
+    settings = local_settings(max_body_bytes=64 * 1024)
     app = create_app(settings, bus=InProcessBus(), records=InMemoryFeedbackRecords())
     auth = {"Authorization": "Bearer " + "s" * 16}
     big = b'{"label": "' + b"x" * 10 * 2**20 + b'"}'
@@ -444,12 +429,7 @@ def test_every_body_of_the_owners_api_waits_for_the_token_and_is_bounded() -> No
 
 
 def test_feedback_requests_are_queued_once_per_recipient_and_order_and_name_bad_fields() -> None:
-    settings = PersistenceSettings(
-        environment="local",
-        kafka_bootstrap_servers="in-process",
-        database_url="sqlite://",
-        intelligence_api_secret="s" * 16,
-    )
+    settings = local_settings()
     bus = InProcessBus()
     app = create_app(settings, bus=bus, records=InMemoryFeedbackRecords())
     auth = {"Authorization": "Bearer " + "s" * 16}
