@@ -261,3 +261,17 @@ def test_topic_and_sentiment_filters_on_postgresql(store: FeedbackStore) -> None
     assert rows[0].tags.topics == ["quality", "delivery"]
     assert store.find(FeedbackQuery(topic="deliver"))[1] == 0
     assert len(store.tagged(FeedbackQuery(product_name="kettle"))) == 3
+
+
+def test_racing_erasure_requests_for_one_customer_open_one_erasure(store: FeedbackStore) -> None:
+    customers = [f"whatsapp:+1555{n:07d}" for n in range(10)]
+    barrier = threading.Barrier(8)
+
+    def start(_: int) -> list[str]:
+        barrier.wait()
+        return [store.start_erasure(customer).erasure.id for customer in customers]
+
+    with ThreadPoolExecutor(8) as pool:
+        started = list(pool.map(start, range(8)))
+    for index in range(len(customers)):
+        assert len({ids[index] for ids in started}) == 1  # one running erasure each

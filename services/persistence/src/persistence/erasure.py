@@ -36,6 +36,15 @@ class Erasure(Base):
     """One erasure of a customer: the audit record."""
 
     __tablename__ = "erasures"
+    __table_args__ = (
+        sa.Index(
+            "ix_erasures_one_running",
+            "subject_hash",
+            unique=True,
+            postgresql_where=sa.text("status = 'running'"),
+            sqlite_where=sa.text("status = 'running'"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     subject_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
@@ -92,11 +101,8 @@ def view(row: Erasure) -> ErasureView:
 def start(db: Session, sender_id: str) -> Started:
     """The customer's running erasure, or a new one; with the S3 objects we know they have."""
     pseudonym = subject_hash(sender_id)
-    row = db.scalars(
-        sa.select(Erasure)
-        .where(Erasure.subject_hash == pseudonym, Erasure.status == RUNNING)
-        .with_for_update()
-    ).first()
+    running = sa.select(Erasure).where(Erasure.subject_hash == pseudonym, Erasure.status == RUNNING)
+    row = db.scalars(running).first()
     if row is None:
         row = Erasure(
             id=str(uuid.uuid4()),
@@ -106,8 +112,11 @@ def start(db: Session, sender_id: str) -> Started:
             completed_at=None,
             steps={},
         )
-        db.add(row)
-        db.flush()
+        try:
+            with db.begin_nested():  # a request racing this one may have opened it
+                db.add(row)
+        except sa.exc.IntegrityError:
+            row = db.scalars(running).one()
     uris = db.scalars(
         sa.select(StoredMedia.s3_uri).where(_media_of(sender_id), StoredMedia.s3_uri.is_not(None))
     ).all()

@@ -23,6 +23,15 @@ def upgrade() -> None:
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("steps", sa.JSON(), nullable=False),
     )
+    # At most one running erasure per customer, whatever two requests race.
+    op.create_index(
+        "ix_erasures_one_running",
+        "erasures",
+        ["subject_hash"],
+        unique=True,
+        postgresql_where=sa.text("status = 'running'"),
+        sqlite_where=sa.text("status = 'running'"),
+    )
     # Media stored before their feedback row exists must be found by customer, too.
     op.add_column("stored_media", sa.Column("sender_id", sa.String(64), nullable=True))
     op.create_index("ix_stored_media_sender_id", "stored_media", ["sender_id"])
@@ -31,4 +40,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_stored_media_sender_id", "stored_media")
     op.drop_column("stored_media", "sender_id")
+    op.drop_index("ix_erasures_one_running", "erasures")
     op.drop_table("erasures")
