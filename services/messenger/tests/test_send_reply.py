@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -23,7 +24,7 @@ from messenger.handlers import (
     handle_reply_requested,
     handle_template_requested,
 )
-from messenger.ledger import InMemorySendLedger
+from messenger.ledger import Claim, InMemorySendLedger
 from messenger.ratelimit import SendRateLimiter
 from messenger.sending import RecordingSender, SendError
 from messenger.settings import whatsapp_address
@@ -250,3 +251,19 @@ async def test_a_template_to_an_opted_out_customer_is_refused() -> None:
     (failed,) = [e.data for e in published(deps).of_type(ReplyFailed)]
     assert isinstance(failed, ReplyFailed) and failed.error_code == "opted_out"
     assert sender.sent == []
+
+
+async def test_an_unsettled_template_is_not_mistaken_for_the_reply_sent_before_it() -> None:
+    ledger = InMemorySendLedger()
+    deps = messenger(sender := RecordingSender(), ledger)
+    await handle_reply_requested(*unwrap(request("Hi!")), deps=deps)  # sent just before
+    await asyncio.sleep(0.01)
+    ledger.records["FR1:template#0"] = Claim("sending", claimed_at=datetime.now(UTC))
+    with pytest.raises(TransientError):  # it may still reach Twilio: ask again later
+        await handle_template_requested(*unwrap(template()), deps=deps)
+    # Claimed long ago and nothing reached the customer since: it never went, so it goes now.
+    fresh = messenger(sender := RecordingSender(), ledger)
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    ledger.records["FR1:template#0"] = Claim("sending", claimed_at=long_ago)
+    await handle_template_requested(*unwrap(template()), deps=fresh)
+    assert [body[:2] for _, _, body, _ in sender.sent] == ["HX"]

@@ -122,16 +122,19 @@ class TwilioMessageSender:
     ) -> str | None:
         """Look through the newest Messages to `to` from `from_` (Twilio lists newest first).
 
-        Not filtered by DateSent: a message still queued has none yet, and must be found."""
+        Not filtered by DateSent: a message still queued has none yet, and must be found. With
+        a body, a message created up to CLOCK_SKEW before `since` counts; without one (any
+        message), only one created since: the customer's previous message went just before."""
         try:
             recent = await self._client.messages.list_async(to=to, from_=from_, limit=50)
         except TwilioRestException as error:
             raise SendError(error.status, error.code, str(error.msg)) from error
         except (TimeoutError, aiohttp.ClientError) as error:
             raise SendError(0, None, f"cannot list messages: {error!r}") from error
+        floor = since - CLOCK_SKEW if body is not None else since
         for message in recent:
             created = message.date_created
-            if body in (None, message.body) and (created is None or created >= since - CLOCK_SKEW):
+            if body in (None, message.body) and (created is None or created >= floor):
                 return str(message.sid)
         return None
 
@@ -208,12 +211,9 @@ class RecordingSender:
     async def find_sent(
         self, *, to: str, from_: str, body: str | None, since: datetime
     ) -> str | None:
+        floor = since - CLOCK_SKEW if body is not None else since
         for index, (recipient, sender, text, at) in enumerate(self.sent, start=1):
-            if (
-                (recipient, sender) == (to, from_)
-                and body in (None, text)
-                and at >= since - CLOCK_SKEW
-            ):
+            if (recipient, sender) == (to, from_) and body in (None, text) and at >= floor:
                 return f"SM{index:032d}"
         return None
 
