@@ -93,6 +93,7 @@ def complete(steps: Mapping[str, object]) -> bool:
 
 
 def view(row: Erasure) -> ErasureView:
+    """The audit record as the API reports it."""
     return ErasureView(
         row.id, row.subject_hash, row.status, row.requested_at, row.completed_at, dict(row.steps)
     )
