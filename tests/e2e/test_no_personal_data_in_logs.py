@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -57,6 +58,14 @@ def test_logs_and_dead_letter_reasons_hold_no_personal_data(world: World) -> Non
             "no feedback row",
         )
     reasons = asyncio.run(dead_letter_reasons(config, number))
+    # The customer is then erased: the number travels in the request's path, and in every
+    # service's erasure step.
+    erasure = info_system.api("DELETE", f"/customers/{quote(number)}")
+    wait(
+        lambda: info_system.api("GET", f"/erasures/{erasure['id']}")["status"] == "completed",
+        60,
+        "the erasure did not complete",
+    )
     logs = "\n".join(path.read_text(errors="replace") for path in info_system.workdir.glob("*.log"))
     assert "INFO" in logs  # the services did log at the production level
     for secret in (digits, digits[-7:], PRODUCT, OPINION, "Hello there"):

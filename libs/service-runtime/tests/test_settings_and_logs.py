@@ -127,3 +127,20 @@ def test_access_log_lines_lose_their_query_strings() -> None:
     )
     assert QueryStringsDropped().filter(line)
     assert line.getMessage() == '127.0.0.1:5000 - "GET /feedback HTTP/1.1" 200'
+
+
+def test_a_number_in_an_access_logs_path_is_masked_though_uvicorn_percent_encodes_it() -> None:
+    from service_runtime.logs import JsonFormatter, QueryStringsDropped
+
+    line = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "DELETE", "/customers/whatsapp%3A%2B15551234567", "1.1", 202),
+        None,
+    )
+    assert QueryStringsDropped().filter(line)
+    logged = JsonFormatter("persistence").format(line)
+    assert "5551234567" not in logged and "/customers/whatsapp:***4567" in logged

@@ -9,6 +9,7 @@ import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from opentelemetry import trace
 
@@ -98,12 +99,13 @@ class RepeatsSummarized(logging.Filter):
 
 
 class QueryStringsDropped(logging.Filter):
-    """Access-log lines keep the path and drop the query: a query carries customers' numbers,
-    percent-encoded (`sender_id=whatsapp%3A%2B1555...`), past any masking of digits."""
+    """Access-log lines keep the path, percent-decoded, and drop the query: a query carries
+    customers' numbers, and uvicorn logs a path percent-encoded (`/customers/whatsapp%3A%2B1555…`),
+    past any masking of digits; decoded, the formatter masks the number in it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and len(record.args) >= 3:
-            path = str(record.args[2]).split("?", 1)[0]
+            path = unquote(str(record.args[2]).split("?", 1)[0])
             record.args = (*record.args[:2], path, *record.args[3:])
         return True
 
