@@ -58,7 +58,12 @@ def test_logs_and_dead_letter_reasons_hold_no_personal_data(world: World) -> Non
             "no feedback row",
         )
     reasons = asyncio.run(dead_letter_reasons(config, number))
-    # The customer is then erased: the number travels in the request's path, and in every
+    # The business asks the customer for feedback (a template send) ...
+    sent_before = len(world.twilio.sent_to(number))
+    request = {"to": number, "product": PRODUCT, "order_ref": "A-1"}
+    info_system.api("POST", "/feedback-requests", {"recipients": [request]})
+    wait(lambda: len(world.twilio.sent_to(number)) > sent_before, 60, "no template sent")
+    # ... and then erases them: the number travels in the request's path, and in every
     # service's erasure step.
     erasure = info_system.api("DELETE", f"/customers/{quote(number)}")
     wait(
