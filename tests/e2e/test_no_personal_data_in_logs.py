@@ -4,6 +4,7 @@ service's log, nor in the reasons of dead letters."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -73,9 +74,13 @@ def test_logs_and_dead_letter_reasons_hold_no_personal_data(world: World) -> Non
     )
     logs = "\n".join(path.read_text(errors="replace") for path in info_system.workdir.glob("*.log"))
     assert "INFO" in logs  # the services did log at the production level
+    time.sleep(1)  # the services export their spans every 200 ms
+    spans = "\n".join(f"{span.name} {span.attributes}" for span in world.spans.spans)
+    assert "/customers/" in spans  # the erasure's request was traced
     for secret in (digits, digits[-7:], PRODUCT, OPINION, "Hello there"):
         assert secret not in logs, f"{secret!r} in a service log"
         assert all(secret not in reason for reason in reasons), f"{secret!r} in a dlq_reason"
+        assert secret not in spans, f"{secret!r} in a span exported to the collector"
 
 
 async def dead_letter_reasons(config: SystemConfig, number: str) -> list[str]:

@@ -144,3 +144,27 @@ def test_a_number_in_an_access_logs_path_is_masked_though_uvicorn_percent_encode
     assert QueryStringsDropped().filter(line)
     logged = JsonFormatter("persistence").format(line)
     assert "5551234567" not in logged and "/customers/whatsapp:***4567" in logged
+
+
+def test_spans_leave_without_a_customers_number_in_their_url() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from service_runtime.tracing import PersonalDataMasked
+
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(PersonalDataMasked())
+    provider.add_span_processor(SimpleSpanProcessor(exported))
+    attributes = {
+        "url.path": "/customers/whatsapp%3A%2B15551234567",
+        "url.query": "sender_id=whatsapp%3A%2B15551234567&limit=5",
+        "http.route": "/customers/{sender_id}",
+    }
+    provider.get_tracer("test").start_span("DELETE", attributes=attributes).end()
+    (span,) = exported.get_finished_spans()
+    assert span.attributes is not None
+    assert span.attributes["url.path"] == "/customers/whatsapp:***4567"
+    assert span.attributes["url.query"] == "sender_id=whatsapp:***4567&limit=5"
+    assert "5551234567" not in str(dict(span.attributes))

@@ -14,16 +14,22 @@ from __future__ import annotations
 from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context, metrics, propagate, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+from service_runtime.logs import mask
+
 PROBES = frozenset({"/healthz", "/readyz"})
+# The URL attributes HTTP server spans carry: a customer's number can be in the path
+# (`DELETE /customers/{sender_id}`) or the query (`GET /feedback?sender_id=`), percent-encoded.
+URL_ATTRIBUTES = ("url.path", "url.query", "url.full", "http.target", "http.url")
 _tracer = trace.get_tracer("service_runtime")
 _instrumented = False
 
@@ -39,6 +45,7 @@ def setup_tracing(
     instrumentation."""
     resource = Resource.create({"service.name": service_name})
     provider = TracerProvider(resource=resource)
+    provider.add_span_processor(PersonalDataMasked())  # first: before any exporter sees a span
     readers: list[MetricReader] = [extra_reader] if extra_reader is not None else []
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
@@ -57,6 +64,20 @@ def setup_tracing(
     metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers))
     _instrument_libraries()
     return provider
+
+
+class PersonalDataMasked(SpanProcessor):
+    """Spans leave the process without customers' numbers: the URL attributes are
+    percent-decoded and masked as log lines are (`whatsapp:***4567`)."""
+
+    def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
+        attributes = span.attributes or {}
+        for key in URL_ATTRIBUTES:
+            value = attributes.get(key)
+            if isinstance(value, str):
+                masked = mask(unquote(value))
+                if masked != value:
+                    span.set_attribute(key, masked)
 
 
 def _instrument_libraries() -> None:
