@@ -6,6 +6,7 @@ import pytest
 
 from analyzer.control import ControlTurnsOffline, is_control_turn
 from analyzer.verdict import Conversation, Decision, Step, Turn, Usage, Verdict
+from standins.openai_api import verdict
 
 pytestmark = pytest.mark.unit
 PHOTO = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
@@ -58,18 +59,8 @@ class CountingLlm:
 
     async def decide(self, conversation: Conversation) -> Decision:
         self.asked += 1
-        verdict = Verdict(
-            reply="from the LLM",
-            is_feedback_session_complete=False,
-            should_persist_reply=True,
-            is_unsafe=False,
-            is_irrelevant=False,
-            product_name="Acme kettle",
-            feedback=None,
-            media_urls=[],
-            next_step="ask_feedback",
-        )
-        return Decision(verdict, Usage(100, 10))
+        answer = verdict("from the LLM", "ask_feedback", product_name="Acme kettle")
+        return Decision(Verdict.model_validate(answer), Usage(100, 10))
 
 
 async def test_a_control_turn_costs_no_tokens_and_the_rest_reach_the_llm() -> None:

@@ -46,18 +46,10 @@ _bearer = require_bearer(
 
 
 async def _reply_body(request: Request) -> ReplyBody:
-    """The body, read only once the token was accepted, and only up to `MAX_BODY_BYTES`."""
-    limit = _settings(request).max_body_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, f"body over {limit} bytes")
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > limit:
-            raise HTTPException(413, f"body over {limit} bytes")
+    """The body, validated. `BodyGuard` (service_runtime.bodies) has already refused it
+    unread without the token, or over `MAX_BODY_BYTES`."""
     try:
-        return ReplyBody.model_validate_json(bytes(raw))
+        return ReplyBody.model_validate_json(await request.body())
     except ValidationError as invalid:
         raise RequestValidationError(invalid.errors(include_input=False)) from None
 
