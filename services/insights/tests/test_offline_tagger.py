@@ -118,3 +118,29 @@ def test_a_label_that_is_a_common_word_is_still_found(tagger: OfflineTagger) -> 
     ]
     tagged = tagger.tag(["Our room was tiny.", "My order never arrived."], taxonomy=hotel)
     assert [t.topics for t in tagged] == [("room",), ("order",)]
+
+
+def test_the_words_joining_a_label_name_nothing(tagger: OfflineTagger) -> None:
+    # "and" in "audio and ports", "for" in "value for money": were they label words, every
+    # text with an "and" would be tagged with whichever topic sits nearest to it.
+    shop = [
+        Topic(label="audio and ports", description="Speakers, sound, USB and HDMI ports."),
+        Topic(label="value for money", description="Prices and discounts."),
+        Topic(label="battery", description="Battery life, charging and the charger."),
+    ]
+    tagged = tagger.tag(
+        ["Light and thin, and it looks nice.", "The speakers crackle.", "Good value."],
+        taxonomy=shop,
+    )
+    assert [t.topics for t in tagged] == [(), ("audio and ports",), ("value for money",)]
+
+
+def test_the_whole_text_finds_a_topic_no_single_word_names(tagger: OfflineTagger) -> None:
+    cafe = [
+        Topic(label="food", description="The dishes: taste, portions and the menu."),
+        Topic(label="service", description="Staff: friendliness, speed and mistakes."),
+        Topic(label="price", description="Prices, value for money and the bill."),
+    ]
+    # None of these words is a topic's own word, nor close enough to one on its own.
+    tagged = tagger.tag(["The pizza was soggy.", "Thanks, have a nice day!"], taxonomy=cafe)
+    assert [t.topics for t in tagged] == [("food",), ()]

@@ -18,9 +18,10 @@ class OfflineThresholds:
     """The offline tagger's knobs; a JobConfig records the ones a backfill ran with."""
 
     topic_closeness: float = 0.55
+    whole_text_margin: float = 0.1
     sentiment_embedding_weight: float = 3.0
-    neutral_band: float = 0.05
-    mixed_strength: float = 0.3
+    neutral_band: float = 0.005
+    mixed_strength: float = 0.5
 
 
 class OfflineTagger:
@@ -31,7 +32,11 @@ class OfflineTagger:
     def __init__(self, thresholds: OfflineThresholds | None = None) -> None:
         self.thresholds = thresholds or OfflineThresholds()
         embeddings = WordEmbeddings()
-        self._lexicon = TopicLexicon(embeddings, threshold=self.thresholds.topic_closeness)
+        self._lexicon = TopicLexicon(
+            embeddings,
+            threshold=self.thresholds.topic_closeness,
+            margin=self.thresholds.whole_text_margin,
+        )
         self._sentiment = SentimentScorer(
             embeddings,
             embedding_weight=self.thresholds.sentiment_embedding_weight,
