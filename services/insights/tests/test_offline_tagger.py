@@ -144,3 +144,8 @@ def test_the_whole_text_finds_a_topic_no_single_word_names(tagger: OfflineTagger
     # None of these words is a topic's own word, nor close enough to one on its own.
     tagged = tagger.tag(["The pizza was soggy.", "Thanks, have a nice day!"], taxonomy=cafe)
     assert [t.topics for t in tagged] == [("food",), ()]
+
+
+def test_a_text_with_nothing_to_read_is_neutral_and_about_nothing(tagger: OfflineTagger) -> None:
+    tagged = tagger.tag(["", "   ", "!!!"], taxonomy=BIKE_SHOP)
+    assert [(t.topics, t.sentiment) for t in tagged] == [((), "neutral")] * 3

@@ -25,8 +25,11 @@ class WordEmbeddings:
         self._cache_size = cache_size
 
     def sentences(self, texts: Sequence[str]) -> Vectors:
-        """One unit vector per text."""
-        return np.asarray(self._model.embed(list(texts), norm=True), dtype=np.float32)
+        """One unit vector per text; a text with no tokens ("", "  ") has the zero vector,
+        close to nothing, where WordLlama's normalization would divide by zero."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vectors = self._model.embed(list(texts), norm=True)
+        return np.nan_to_num(np.asarray(vectors, dtype=np.float32), nan=0.0)
 
     def words(self, words: Sequence[str]) -> Vectors:
         """One unit vector per word, embedded once and then served from the cache."""

@@ -78,9 +78,10 @@ class SentimentScorer:
             parts = self._blend(*self._parts(clauses, self._embeddings.sentences(clauses)))
             if parts.max() >= self._mixed and parts.min() <= -self._mixed:
                 return "mixed"
-        # Neutral only without a word of sentiment and without a leaning: on labelled feedback,
-        # a blend near zero was a weak positive or negative far more often than neutral.
-        if lexical == 0 and abs(leaning) < self._band:
+        # Neutral only without a word of sentiment (or emoji: VADER reads them) and without a
+        # leaning, or without a word at all ("!!!"): on labelled feedback, a blend near zero
+        # was a weak positive or negative far more often than neutral.
+        if lexical == 0 and (abs(leaning) < self._band or not any(c.isalpha() for c in text)):
             return "neutral"
         return "positive" if self._blend(lexical, leaning) > 0 else "negative"
 
