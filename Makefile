@@ -6,7 +6,7 @@ TAGGING_DATA ?= ../shared/data
 # Every service folder is a package of the same name.
 PACKAGES := feedback_contracts service_runtime standins $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 
-.PHONY: help dev setup test lint typecheck schemas schemas-check compose compose-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs bench-tagging eval-conversations
+.PHONY: help dev setup test lint typecheck schemas schemas-check compose compose-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs bench-tagging bench-llm-tagging bench-llm-client eval-conversations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -63,6 +63,12 @@ bench-outage-logs: ## Connection-error log lines through a broker restart, every
 
 bench-pipeline: ## Webhooks to replies through the whole system (prints JSON); options in ARGS="..."
 	$(RUN) python benchmarks/pipeline.py $(ARGS)
+
+bench-llm-tagging: ## Feedbacks tagged a second by the LLM tagger, the model answering in seconds (prints JSON); options in ARGS="..."
+	$(RUN) python benchmarks/llm_tagging.py $(ARGS)
+
+bench-llm-client: ## Client CPU per chat completion, the SDK's httpx and aiohttp transports (prints JSON); options in ARGS="..."
+	$(RUN) python benchmarks/llm_client.py $(ARGS)
 
 bench-tagging: ## The offline tagger on the labelled restaurant feedback in ../shared/data, one thread (prints JSON)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(RUN) python -m insights.evaluate \

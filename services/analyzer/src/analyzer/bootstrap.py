@@ -45,6 +45,10 @@ def verdict_source(settings: AnalyzerSettings) -> VerdictSource:
         base_url=settings.openai_base_url,
         timeout=settings.openai_timeout_s,
         max_retries=settings.openai_max_retries,
+        # The SDK's aiohttp transport: httpx's pool polls every connection to place each
+        # request, so its CPU grows with the calls in flight (at 256: 3.2-4.0 ms a call against
+        # 1.1-1.3, `make bench-llm-client`, docs/benchmarks.md).
+        http_client=openai.DefaultAioHttpClient(timeout=settings.openai_timeout_s),
     )
     primary = OpenAIVerdicts(
         client, model=settings.openai_model, budget_tokens=settings.history_token_budget
