@@ -4,18 +4,25 @@ never answers right, and proposals for what no topic covers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import openai
 import pytest
 
+from feedback_contracts import Envelope, FeedbackCompleted
+from insights.handlers import Insights, handle_feedback_completed
 from insights.llm_tagger import LlmTagger
 from insights.offline import OfflineTagger
+from insights.settings import InsightsSettings
 from insights.tagging import Proposal
 from insights.taxonomy import Topic
-from standins.openai_api import Answer, Failure, OpenAIState, create_app
+from insights.taxonomy_source import StaticTaxonomy
+from standins.openai_api import Answer, Failure, Latency, OpenAIState, create_app
 from standins.serving import serve_in_thread
 
 pytestmark = pytest.mark.unit
@@ -124,3 +131,53 @@ def test_the_tags_name_the_model_that_answered(
     state.then(answer(["delivery"]))
     (tags,) = tagger(url, offline).tag(["Late again."], taxonomy=TAXONOMY)
     assert tags.tagger == "gpt-5-nano"
+
+
+class _Collected:
+    def __init__(self) -> None:
+        self.events: list[Envelope] = []
+
+    async def publish(self, envelope: Envelope) -> None:
+        self.events.append(envelope)
+
+
+async def test_feedbacks_are_tagged_side_by_side_while_the_model_thinks(
+    offline: OfflineTagger,
+) -> None:
+    # A real model answers in seconds. Tagging runs in a pool sized for that (TAGGER_THREADS),
+    # not in the loop's default one (cores + 4 threads), which would ask it a few at a time.
+    state = OpenAIState(latency=Latency(2.0, 0.0))  # long enough for all 24 to be asked
+    state.default = lambda body: json.dumps(
+        {"topics": ["quality"], "sentiment": "negative", "summary": "Leaks.", "proposal": None}
+    )
+    server = serve_in_thread(create_app(state))
+    settings = InsightsSettings(
+        environment="local", kafka_bootstrap_servers="in-process", intelligence_api_secret="s" * 16
+    )
+    executor = ThreadPoolExecutor(settings.tagger_threads)
+    published = _Collected()
+    taxonomy = StaticTaxonomy(TAXONOMY, version=1)
+    deps = Insights(tagger(f"{server.url}/v1", offline), taxonomy, published, executor)
+    try:
+        await asyncio.gather(
+            *(
+                handle_feedback_completed(event, envelope, deps=deps)
+                for event, envelope in (_completed(n) for n in range(24))
+            )
+        )
+    finally:
+        executor.shutdown()
+        server.stop()
+    assert state.peak_in_flight == 24 <= settings.tagger_threads
+    assert [e.data.topics for e in published.events] == [["quality"]] * 24
+
+
+def _completed(n: int) -> tuple[FeedbackCompleted, Envelope]:
+    event = FeedbackCompleted(
+        session_id=f"s{n}",
+        sender_id=f"whatsapp:+1555000{n:04d}",
+        product_name="kettle",
+        feedback_text="The lid leaks.",
+        completed_at=datetime.now(UTC),
+    )
+    return event, Envelope.wrap(event, source="analyzer", correlation_id=f"SM{n}")

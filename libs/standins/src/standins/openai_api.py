@@ -74,6 +74,8 @@ class OpenAIState:
     draw: random.Random = field(default_factory=random.Random)
     requests: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: int = 0  # requests being answered now
+    peak_in_flight: int = 0  # the most ever answered at once: how concurrent a client is
 
     def then(self, *steps: Step) -> None:
         """Append steps to the script."""
@@ -121,8 +123,15 @@ def create_app(state: OpenAIState) -> FastAPI:
     @app.post("/v1/chat/completions")
     async def completions(request: Request) -> JSONResponse:
         body = await request.json()
-        if (wait := state.latency.sample(state.draw)) > 0:  # the model's time to answer
-            await asyncio.sleep(wait)
+        with state.lock:
+            state.in_flight += 1
+            state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+        try:
+            if (wait := state.latency.sample(state.draw)) > 0:  # the model's time to answer
+                await asyncio.sleep(wait)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
         response_format = body.get("response_format") or {}
         with state.lock:
             state.requests.append((time.monotonic(), body))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -74,11 +75,16 @@ def create_app(
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
         used = adapters or taxonomy_and_tagger(settings)
-        deps = Insights(tagger=used.tagger, taxonomy=used.taxonomy, publisher=publisher)
+        executor = ThreadPoolExecutor(settings.tagger_threads, thread_name_prefix="tagger")
+
+        async def stop_tagging() -> None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+        deps = Insights(used.tagger, used.taxonomy, publisher, executor)
         handlers = by_topic(
             on(FeedbackCompleted, functools.partial(handle_feedback_completed, deps=deps)),
             on(TagRequested, functools.partial(handle_tag_requested, deps=deps)),
         )
-        return Wiring(handlers=handlers, closers=used.closers)
+        return Wiring(handlers=handlers, closers=[*used.closers, stop_tagging])
 
     return service_app(settings, wire=wire, bus=bus)

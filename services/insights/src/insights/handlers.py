@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from feedback_contracts import (
@@ -26,6 +29,7 @@ class Insights:
     tagger: Tagger
     taxonomy: TaxonomySource
     publisher: Publisher
+    executor: Executor | None = None  # where the tagger runs; None: the loop's default pool
 
 
 async def handle_feedback_completed(
@@ -52,7 +56,11 @@ async def _tag(
     at_least: int,
 ) -> None:
     taxonomy = await deps.taxonomy.current(at_least=at_least)
-    (tags,) = await asyncio.to_thread(deps.tagger.tag, [text], taxonomy=taxonomy.topics)
+    # As asyncio.to_thread, in the tagger's own pool: the trace context goes along.
+    call = functools.partial(deps.tagger.tag, [text], taxonomy=taxonomy.topics)
+    context = contextvars.copy_context()
+    loop = asyncio.get_running_loop()
+    (tags,) = await loop.run_in_executor(deps.executor, context.run, call)
     proposal = tags.proposal and TopicProposal(
         label=tags.proposal.label, description=tags.proposal.description
     )

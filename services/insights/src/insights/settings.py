@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from service_runtime.settings import ServiceSettings
 
@@ -21,3 +21,6 @@ class InsightsSettings(ServiceSettings):
     openai_model: str = "gpt-5-nano"
     openai_timeout_s: float = 20.0
     openai_max_retries: int = 1
+    # Feedbacks tagged at once. The LLM tagger's call waits seconds for the model in a thread of
+    # its own; the default pool (cores + 4 threads) would hold tagging to a few a second.
+    tagger_threads: int = Field(default=64, ge=1)
