@@ -149,3 +149,17 @@ def test_the_whole_text_finds_a_topic_no_single_word_names(tagger: OfflineTagger
 def test_a_text_with_nothing_to_read_is_neutral_and_about_nothing(tagger: OfflineTagger) -> None:
     tagged = tagger.tag(["", "   ", "!!!"], taxonomy=BIKE_SHOP)
     assert [(t.topics, t.sentiment) for t in tagged] == [((), "neutral")] * 3
+
+
+def test_evaluate_reads_files_saved_with_a_byte_order_mark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As Windows editors and spreadsheet exports save UTF-8.
+    taxonomy = tmp_path / "t.json"
+    taxonomy.write_text(json.dumps([t.model_dump() for t in BIKE_SHOP]), encoding="utf-8-sig")
+    data = tmp_path / "d.jsonl"
+    row = {"text": "Shipping was slow.", "topics": ["delivery"], "sentiment": "negative"}
+    data.write_text(json.dumps(row) + "\n", encoding="utf-8-sig")
+    evaluate(["--taxonomy", str(taxonomy), "--data", str(data)])
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["rows"] == 1 and result["f1_per_label"]["delivery"] == 1.0

@@ -22,7 +22,7 @@ BATCH = 256
 def read_rows(path: Path) -> list[Labelled]:
     """The JSON lines of a data file: `text`, `topics` and `sentiment` each."""
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if not line.strip():
             continue
         item = json.loads(line)

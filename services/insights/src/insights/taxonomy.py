@@ -23,4 +23,4 @@ _TOPICS = TypeAdapter(list[Topic])
 
 def load_taxonomy(path: Path) -> list[Topic]:
     """Read a taxonomy file: a JSON list of `{"label", "description"}` objects."""
-    return _TOPICS.validate_python(json.loads(path.read_text(encoding="utf-8")))
+    return _TOPICS.validate_python(json.loads(path.read_text(encoding="utf-8-sig")))
