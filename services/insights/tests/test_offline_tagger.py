@@ -11,7 +11,7 @@ from insights.evaluate import main as evaluate
 from insights.offline import OfflineTagger
 from insights.scoring import Labelled, score
 from insights.tagging import Tags, one_line_summary
-from insights.taxonomy import Topic
+from insights.taxonomy import Topic, load_taxonomy
 
 pytestmark = pytest.mark.unit
 
@@ -163,3 +163,20 @@ def test_evaluate_reads_files_saved_with_a_byte_order_mark(
     evaluate(["--taxonomy", str(taxonomy), "--data", str(data)])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["rows"] == 1 and result["f1_per_label"]["delivery"] == 1.0
+
+
+def test_a_taxonomy_file_may_be_what_the_topics_api_answers(tmp_path: Path) -> None:
+    # `curl -H 'Authorization: Bearer ...' .../topics > t.json`: ids, versions, null descriptions.
+    answered = {
+        "version": 4,
+        "topics": [
+            {"id": 1, "label": "delivery", "description": None, "active": True},
+            {"id": 2, "label": "price", "description": "Prices.", "active": False},
+        ],
+    }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(answered))
+    assert load_taxonomy(path) == [
+        Topic(label="delivery", description=""),
+        Topic(label="price", description="Prices.", active=False),
+    ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
 
 class Topic(BaseModel):
@@ -14,7 +15,10 @@ class Topic(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     label: str = Field(min_length=1, max_length=80)
-    description: str = Field(default="", max_length=500)
+    # A topic may have no description (null in persistence's API and in exported files).
+    description: Annotated[str, BeforeValidator(lambda v: "" if v is None else v)] = Field(
+        default="", max_length=500
+    )
     active: bool = True
 
 
@@ -22,5 +26,9 @@ _TOPICS = TypeAdapter(list[Topic])
 
 
 def load_taxonomy(path: Path) -> list[Topic]:
-    """Read a taxonomy file: a JSON list of `{"label", "description"}` objects."""
-    return _TOPICS.validate_python(json.loads(path.read_text(encoding="utf-8-sig")))
+    """Read a taxonomy file: a JSON list of `{"label", "description"}` objects, or what
+    persistence's `GET /topics` answers (`{"version", "topics": [...]}`)."""
+    loaded = json.loads(path.read_text(encoding="utf-8-sig"))
+    if isinstance(loaded, dict) and "topics" in loaded:
+        loaded = loaded["topics"]
+    return _TOPICS.validate_python(loaded)
