@@ -180,3 +180,20 @@ def test_a_taxonomy_file_may_be_what_the_topics_api_answers(tmp_path: Path) -> N
         Topic(label="delivery", description=""),
         Topic(label="price", description="Prices.", active=False),
     ]
+
+
+def test_portuguese_and_spanish_feedback_lean_the_right_way(tagger: OfflineTagger) -> None:
+    # With one anchor sentence a side per language, these shared words with the other side
+    # ("funciona" with "no funciona") and all came out negative.
+    tagged = tagger.tag(
+        [
+            "Funciona bem, recomendo.",
+            "Me encanta, funciona perfecto.",
+            "Gracias, todo muy bien.",
+            "Está tudo certo, obrigado.",
+            "Não funciona, quero meu dinheiro de volta.",
+            "No sirve, se rompió al segundo día.",
+        ],
+        taxonomy=BIKE_SHOP,
+    )
+    assert [t.sentiment for t in tagged] == ["positive"] * 4 + ["negative"] * 2

@@ -12,8 +12,10 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from insights.embeddings import Vectors, WordEmbeddings
 from insights.tagging import Sentiment
 
-# Plainly positive and plainly negative customer feedback, in the three languages customers
-# write, about any business: a text's closeness to the nearest few of each is its leaning.
+# Plainly positive and plainly negative customer feedback about any business, the same
+# sentences in each language customers write: a text's closeness to the nearest few of each is
+# its leaning. Each language has both sides, so a Portuguese text is not drawn to whichever side
+# happens to share its words ("funciona" is in "funciona perfeitamente" and "não funciona").
 _POSITIVE = (
     "It was great, I loved it and I recommend it.",
     "Excellent, wonderful, really good.",
@@ -21,8 +23,18 @@ _POSITIVE = (
     "Works perfectly and arrived on time.",
     "Great quality, worth every penny.",
     "Friendly and helpful, thank you!",
-    "Muito bom, adorei, recomendo.",
-    "Excelente, me encantó.",
+    "Foi ótimo, adorei e recomendo.",
+    "Excelente, maravilhoso, muito bom.",
+    "Muito feliz, foi perfeito.",
+    "Funciona perfeitamente e chegou no prazo.",
+    "Ótima qualidade, vale cada centavo.",
+    "Atenciosos e prestativos, obrigado!",
+    "Fue genial, me encantó y lo recomiendo.",
+    "Excelente, maravilloso, muy bueno.",
+    "Muy contento, fue perfecto.",
+    "Funciona perfectamente y llegó a tiempo.",
+    "Gran calidad, vale cada centavo.",
+    "Amables y atentos, ¡gracias!",
 )
 _NEGATIVE = (
     "It was terrible, I hated it and I do not recommend it.",
@@ -32,8 +44,20 @@ _NEGATIVE = (
     "It arrived late and damaged.",
     "Poor quality, it leaks and stopped working.",
     "Rude staff and nobody answered.",
-    "Muito ruim, chegou quebrado.",
-    "Malísimo, no funciona.",
+    "Foi horrível, odiei e não recomendo.",
+    "Péssimo, decepcionante, muito ruim.",
+    "Muito insatisfeito, foi um desastre.",
+    "Quebrou e não funciona.",
+    "Chegou atrasado e danificado.",
+    "Qualidade ruim, vaza e parou de funcionar.",
+    "Atendentes grosseiros e ninguém respondeu.",
+    "Fue horrible, lo odié y no lo recomiendo.",
+    "Pésimo, decepcionante, muy malo.",
+    "Muy descontento, fue un desastre.",
+    "Se rompió y no funciona.",
+    "Llegó tarde y dañado.",
+    "Mala calidad, gotea y dejó de funcionar.",
+    "Personal grosero y nadie respondió.",
 )
 NEAREST = 2
 # A turn in the text: "the food was great but the service was slow".
