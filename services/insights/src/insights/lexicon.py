@@ -93,14 +93,14 @@ class TopicLexicon:
         self._general = embeddings.sentences(_GENERAL)
         self._seeds: dict[tuple[Topic, ...], _Seeds] = {}
 
-    def topics(self, text: str, taxonomy: Sequence[Topic]) -> tuple[str, ...]:
-        """The labels of the topics that some word of the text belongs to, in taxonomy order."""
+    def topics(self, text: str, whole: Vectors, taxonomy: Sequence[Topic]) -> tuple[str, ...]:
+        """The labels of the topics that some word of the text, or the text as a whole (its
+        sentence vector `whole`), belongs to, in taxonomy order."""
         if not taxonomy:
             return ()
         seeds = self._seeds_of(taxonomy)
         found = self._by_word(text, seeds)
         # The whole text finds what no single word names ("the pizza was soggy" is about food).
-        whole = self._embeddings.sentences([text])[0]
         lead = seeds.centres @ whole - (self._general @ whole).max()
         if lead.max() >= self._margin:
             found.add(int(lead.argmax()))

@@ -31,7 +31,7 @@ class OfflineTagger:
 
     def __init__(self, thresholds: OfflineThresholds | None = None) -> None:
         self.thresholds = thresholds or OfflineThresholds()
-        embeddings = WordEmbeddings()
+        self._embeddings = embeddings = WordEmbeddings()
         self._lexicon = TopicLexicon(
             embeddings,
             threshold=self.thresholds.topic_closeness,
@@ -47,8 +47,9 @@ class OfflineTagger:
     def tag(self, texts: Sequence[str], *, taxonomy: Sequence[Topic]) -> list[Tags]:
         """Tags for each text, from the active topics of the taxonomy."""
         active = [t for t in taxonomy if t.active]
-        sentiments = self._sentiment.sentiments(texts)
+        vectors = self._embeddings.sentences(texts)  # once, for the topics and the sentiment
+        sentiments = self._sentiment.sentiments(texts, vectors)
         return [
-            Tags(self._lexicon.topics(text, active), sentiment, one_line_summary(text))
-            for text, sentiment in zip(texts, sentiments, strict=True)
+            Tags(self._lexicon.topics(text, vector, active), sentiment, one_line_summary(text))
+            for text, vector, sentiment in zip(texts, vectors, sentiments, strict=True)
         ]

@@ -83,9 +83,9 @@ class SentimentScorer:
         self._band = neutral_band
         self._mixed = mixed_strength
 
-    def sentiments(self, texts: Sequence[str]) -> list[Sentiment]:
-        """One sentiment per text."""
-        lexical, leaning = self._parts(texts, self._embeddings.sentences(texts))
+    def sentiments(self, texts: Sequence[str], vectors: Vectors) -> list[Sentiment]:
+        """One sentiment per text, given the texts' sentence vectors."""
+        lexical, leaning = self._parts(texts, vectors)
         return [
             self._name(text, float(lx), float(ln))
             for text, lx, ln in zip(texts, lexical, leaning, strict=True)
