@@ -51,10 +51,7 @@ class PersistenceTaxonomy:
             raise TransientError(f"taxonomy unavailable: HTTP {response.status_code}")
         response.raise_for_status()
         body = response.json()
-        topics = tuple(
-            Topic(label=t["label"], description=t["description"] or "", active=t["active"])
-            for t in body["topics"]
-        )
+        topics = tuple(Topic.model_validate(t) for t in body["topics"])
         taxonomy = Taxonomy(int(body["version"]), topics)
         self._cached = (time.monotonic(), taxonomy)
         return taxonomy
