@@ -8,12 +8,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from feedback_contracts import Envelope, ErasureRequested
 from feedback_contracts.customers import whatsapp_address
 from persistence.api import bearer, records_of
-from persistence.erasure import ErasureView
 from service_runtime.publishing import Publisher, PublishError
 
 SOURCE = "feedback-intelligence/persistence"
@@ -23,6 +22,8 @@ erasure_router = APIRouter(tags=["erasure"], dependencies=[Depends(bearer)])
 class ErasureOut(BaseModel):
     """An erasure's audit record: no personal data, the customer's pseudonym only."""
 
+    model_config = ConfigDict(from_attributes=True)  # read from an ErasureView
+
     id: str
     subject_hash: str
     status: str
@@ -30,18 +31,6 @@ class ErasureOut(BaseModel):
     completed_at: datetime | None
     steps: dict[str, dict[str, int]]
     pending: list[str]
-
-    @classmethod
-    def of(cls, erasure: ErasureView) -> ErasureOut:
-        return cls(
-            id=erasure.id,
-            subject_hash=erasure.subject_hash,
-            status=erasure.status,
-            requested_at=erasure.requested_at,
-            completed_at=erasure.completed_at,
-            steps=erasure.steps,
-            pending=erasure.pending,
-        )
 
 
 Customer = Annotated[str, Path(max_length=64), AfterValidator(whatsapp_address)]
@@ -63,7 +52,7 @@ async def erase_customer(sender_id: Customer, request: Request, response: Respon
     except PublishError as error:
         raise HTTPException(503, "Kafka is unavailable; ask again", {"Retry-After": "5"}) from error
     response.headers["Location"] = f"/erasures/{started.erasure.id}"
-    return ErasureOut.of(started.erasure)
+    return ErasureOut.model_validate(started.erasure)
 
 
 @erasure_router.get("/erasures/{erasure_id}")
@@ -75,4 +64,4 @@ async def get_erasure(
     found = await asyncio.to_thread(records_of(request).find_erasure, erasure_id)
     if found is None:
         raise HTTPException(404, f"erasure {erasure_id} not found")
-    return ErasureOut.of(found)
+    return ErasureOut.model_validate(found)
