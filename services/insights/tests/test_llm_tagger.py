@@ -9,12 +9,14 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
 
 from feedback_contracts import Envelope, FeedbackCompleted
+from insights.evaluate import main as evaluate
 from insights.handlers import Insights, handle_feedback_completed
 from insights.llm_tagger import LlmTagger
 from insights.offline import OfflineTagger
@@ -131,6 +133,49 @@ def test_the_tags_name_the_model_that_answered(
     state.then(answer(["delivery"]))
     (tags,) = tagger(url, offline).tag(["Late again."], taxonomy=TAXONOMY)
     assert tags.tagger == "gpt-5-nano"
+
+
+def test_evaluate_measures_the_llm_tagger_the_service_would_use(
+    llm: tuple[OpenAIState, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An owner compares the two taggers on their own feedback, with the service's settings.
+    state, url = llm
+    state.latency = Latency(1.0, 0.0)  # long enough for every row to be asked at once
+
+    def respond(body: dict[str, Any]) -> str:
+        late = "late" in body["messages"][-1]["content"].lower()
+        tags = {"topics": ["delivery"] if late else [], "sentiment": "negative"}
+        return json.dumps(tags | {"summary": "s", "proposal": None})
+
+    state.default = respond
+    for name, value in {"OPENAI_API_KEY": "sk-stand-in", "OPENAI_BASE_URL": url}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TAGGER_THREADS", "8")
+    taxonomy, data = tmp_path / "t.json", tmp_path / "d.jsonl"
+    taxonomy.write_text(json.dumps([t.model_dump() for t in TAXONOMY]))
+    rows = [{"text": "Late again.", "topics": ["delivery"], "sentiment": "negative"}] * 4
+    rows += [{"text": "Lovely.", "topics": [], "sentiment": "positive"}] * 4
+    data.write_text("\n".join(json.dumps(row) for row in rows))
+    evaluate(["--taxonomy", str(taxonomy), "--data", str(data), "--tagger", "llm"])
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["tagger"] == "gpt-5-nano"
+    assert result["f1_per_label"] == {"delivery": 1.0, "quality": 0.0}  # the active topics
+    assert result["sentiment_accuracy"] == 0.5
+    assert state.peak_in_flight == 8  # TAGGER_THREADS rows asked side by side
+
+
+def test_evaluate_with_the_llm_tagger_needs_a_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    taxonomy, data = tmp_path / "t.json", tmp_path / "d.jsonl"
+    taxonomy.write_text(json.dumps([t.model_dump() for t in TAXONOMY]))
+    data.write_text(json.dumps({"text": "Late."}))
+    with pytest.raises(SystemExit, match="OPENAI_API_KEY"):
+        evaluate(["--taxonomy", str(taxonomy), "--data", str(data), "--tagger", "llm"])
 
 
 class _Collected:

@@ -9,13 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
-import openai
 from fastapi import FastAPI
 
 from feedback_contracts import FeedbackCompleted, TagRequested
 from insights.handlers import Insights, handle_feedback_completed, handle_tag_requested
-from insights.llm_tagger import LlmTagger
-from insights.offline import OfflineTagger
+from insights.llm_tagger import tagger_for
 from insights.settings import InsightsSettings
 from insights.tagging import Tagger
 from insights.taxonomy_source import PersistenceTaxonomy, TaxonomySource
@@ -35,22 +33,6 @@ class InsightsAdapters:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
-def tagger(settings: InsightsSettings) -> Tagger:
-    """The LLM with the offline tagger behind it, or the offline tagger alone without a key."""
-    offline = OfflineTagger()
-    if settings.openai_api_key is None:
-        return offline
-    key = settings.openai_api_key.get_secret_value()
-    register_secrets(key)
-    client = openai.OpenAI(
-        api_key=key,
-        base_url=settings.openai_base_url,
-        timeout=settings.openai_timeout_s,
-        max_retries=settings.openai_max_retries,
-    )
-    return LlmTagger(client, model=settings.openai_model, fallback=offline)
-
-
 def taxonomy_and_tagger(settings: InsightsSettings) -> InsightsAdapters:
     """The taxonomy from persistence; the tagger the settings call for."""
     client = httpx.AsyncClient(
@@ -61,7 +43,7 @@ def taxonomy_and_tagger(settings: InsightsSettings) -> InsightsAdapters:
         token=settings.intelligence_api_secret.get_secret_value(),
         max_age_s=settings.taxonomy_cache_s,
     )
-    return InsightsAdapters(tagger(settings), taxonomy, [taxonomy.close])
+    return InsightsAdapters(tagger_for(settings), taxonomy, [taxonomy.close])
 
 
 def create_app(

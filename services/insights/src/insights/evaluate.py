@@ -1,6 +1,11 @@
 """Tag labelled feedback with a taxonomy and print how well the tags match, as JSON.
 
 python -m insights.evaluate --taxonomy T.json --data D.jsonl [--predictions OUT.jsonl]
+    [--tagger offline|llm]
+
+The offline tagger by default; `--tagger llm` tags with the model the service would use, from
+the same settings (OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, ...), TAGGER_THREADS
+feedbacks at a time, so an owner can compare the two on their own feedback.
 """
 
 from __future__ import annotations
@@ -9,10 +14,13 @@ import argparse
 import json
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from insights.llm_tagger import tagger_for
 from insights.offline import OfflineTagger
 from insights.scoring import Labelled, score
+from insights.settings import TaggerSettings
 from insights.tagging import Tagger, Tags
 from insights.taxonomy import Topic, load_taxonomy
 
@@ -34,13 +42,32 @@ def read_rows(path: Path) -> list[Labelled]:
     return rows
 
 
-def tag_all(tagger: Tagger, texts: Sequence[str], taxonomy: Sequence[Topic]) -> list[Tags]:
-    """Tags for every text, in batches."""
-    return [
-        tagged
-        for start in range(0, len(texts), BATCH)
-        for tagged in tagger.tag(texts[start : start + BATCH], taxonomy=taxonomy)
-    ]
+def tag_all(
+    tagger: Tagger,
+    texts: Sequence[str],
+    taxonomy: Sequence[Topic],
+    *,
+    batch: int = BATCH,
+    threads: int = 1,
+) -> list[Tags]:
+    """Tags for every text, in batches, `threads` batches at a time."""
+    batches = [texts[start : start + batch] for start in range(0, len(texts), batch)]
+    with ThreadPoolExecutor(threads) as pool:
+        tagged = pool.map(lambda some: tagger.tag(some, taxonomy=taxonomy), batches)
+        return [tags for some in tagged for tags in some]
+
+
+def chosen_tagger(name: str) -> tuple[Tagger, int, int]:
+    """The tagger, its batch size and how many batches run at once."""
+    if name == "offline":
+        return OfflineTagger(), BATCH, 1  # one thread: the figure is per core
+    settings = TaggerSettings()
+    if settings.openai_api_key is None:
+        raise SystemExit(
+            "--tagger llm needs OPENAI_API_KEY "
+            "(and OPENAI_BASE_URL for a server other than OpenAI's)"
+        )
+    return tagger_for(settings), 1, settings.tagger_threads  # one call a feedback
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -49,12 +76,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--taxonomy", type=Path, required=True)
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--predictions", type=Path)
+    parser.add_argument("--tagger", choices=("offline", "llm"), default="offline")
     args = parser.parse_args(argv)
     taxonomy = [t for t in load_taxonomy(args.taxonomy) if t.active]
     rows = read_rows(args.data)
-    tagger = OfflineTagger()
+    tagger, batch, threads = chosen_tagger(args.tagger)
     started = time.perf_counter()
-    tags = tag_all(tagger, [r.text for r in rows], taxonomy)
+    tags = tag_all(tagger, [r.text for r in rows], taxonomy, batch=batch, threads=threads)
     elapsed = time.perf_counter() - started
     if args.predictions:
         with args.predictions.open("w", encoding="utf-8") as out:

@@ -15,8 +15,11 @@ import openai
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from insights.offline import OfflineTagger
+from insights.settings import TaggerSettings
 from insights.tagging import Proposal, Tagger, Tags, one_line_summary
 from insights.taxonomy import Topic
+from service_runtime.logs import register_secrets
 
 log = logging.getLogger(__name__)
 PROMPT = """You tag customer feedback for a business with the business's own topics.
@@ -121,6 +124,22 @@ class LlmTagger:
         }
         completion = self._client.post("/chat/completions", cast_to=ChatCompletion, body=body)
         return completion.choices[0].message.content or ""
+
+
+def tagger_for(settings: TaggerSettings) -> Tagger:
+    """The LLM with the offline tagger behind it, or the offline tagger alone without a key."""
+    offline = OfflineTagger()
+    if settings.openai_api_key is None:
+        return offline
+    key = settings.openai_api_key.get_secret_value()
+    register_secrets(key)
+    client = openai.OpenAI(
+        api_key=key,
+        base_url=settings.openai_base_url,
+        timeout=settings.openai_timeout_s,
+        max_retries=settings.openai_max_retries,
+    )
+    return LlmTagger(client, model=settings.openai_model, fallback=offline)
 
 
 def _parse(raw: str, labels: Sequence[str]) -> tuple[_Answer | None, str]:
