@@ -162,6 +162,7 @@ def test_evaluate_measures_the_llm_tagger_the_service_would_use(
     evaluate(["--taxonomy", str(taxonomy), "--data", str(data), "--tagger", "llm"])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["tagger"] == "gpt-5-nano"
+    assert result["tagged_by"] == {"gpt-5-nano": 8}  # none fell back to the offline tagger
     assert result["f1_per_label"] == {"delivery": 1.0, "quality": 0.0}  # the active topics
     assert result["sentiment_accuracy"] == 0.5
     assert state.peak_in_flight == 8  # TAGGER_THREADS rows asked side by side

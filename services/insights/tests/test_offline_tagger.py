@@ -105,7 +105,7 @@ def test_evaluate_prints_json_and_writes_predictions(
     evaluate(["--taxonomy", str(taxonomy), "--data", str(data), "--predictions", str(out)])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(result) >= {"macro_f1", "micro_f1", "sentiment_accuracy", "rows_per_s"}
-    assert result["rows"] == 2
+    assert result["rows"] == 2 and result["tagged_by"] == {"offline": 2}
     predictions = [json.loads(line) for line in out.read_text().splitlines()]
     assert [set(p) for p in predictions] == [{"text", "topics", "sentiment"}] * 2
     assert predictions[0]["topics"] == ["delivery"]

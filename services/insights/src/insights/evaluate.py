@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -78,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--predictions", type=Path)
     parser.add_argument("--tagger", choices=("offline", "llm"), default="offline")
     args = parser.parse_args(argv)
+    # WordLlama sets the root logger to INFO when imported, which prints a line per LLM call.
+    logging.getLogger().setLevel(logging.WARNING)
     taxonomy = [t for t in load_taxonomy(args.taxonomy) if t.active]
     rows = read_rows(args.data)
     tagger, batch, threads = chosen_tagger(args.tagger)
@@ -98,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "rows": len(rows),
         "rows_per_s": round(len(rows) / elapsed, 1),
         "tagger": tagger.name,
+        # Which tagger answered each row: the LLM tagger's fallback tags what it could not.
+        "tagged_by": dict(Counter(tagged.tagger for tagged in tags)),
     }
     print(json.dumps(result))
 
