@@ -197,3 +197,47 @@ def test_portuguese_and_spanish_feedback_lean_the_right_way(tagger: OfflineTagge
         taxonomy=BIKE_SHOP,
     )
     assert [t.sentiment for t in tagged] == ["positive"] * 4 + ["negative"] * 2
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ('{"text": "Shipping was slow."', "d.jsonl:2: not a JSON object"),
+        ('{"topics": ["delivery"]}', "d.jsonl:2: every line needs a string 'text'"),
+        ('{"text": "Slow.", "topics": "delivery"}', "d.jsonl:2: 'topics' must be a list"),
+        ('{"text": "Slow.", "sentiment": "bad"}', "d.jsonl:2: 'sentiment' must be one of"),
+    ],
+)
+def test_evaluate_names_the_line_a_data_file_goes_wrong_on(
+    tmp_path: Path, line: str, error: str
+) -> None:
+    taxonomy = tmp_path / "t.json"
+    taxonomy.write_text(json.dumps([t.model_dump() for t in BIKE_SHOP]))
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"text": "Great value!", "sentiment": "Positive"}\n' + line + "\n")
+    with pytest.raises(SystemExit, match=error):
+        evaluate(["--taxonomy", str(taxonomy), "--data", str(data)])
+
+
+def test_evaluate_says_what_is_wrong_with_a_taxonomy_file(tmp_path: Path) -> None:
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"text": "Great value!"}\n')
+    taxonomy = tmp_path / "t.json"
+    with pytest.raises(SystemExit, match="t.json: No such file"):
+        evaluate(["--taxonomy", str(taxonomy), "--data", str(data)])
+    taxonomy.write_text('[{"description": "no label"}]')
+    with pytest.raises(SystemExit, match="(?s)t.json: not a taxonomy: .*label"):
+        evaluate(["--taxonomy", str(taxonomy), "--data", str(data)])
+
+
+def test_evaluate_warns_of_labels_the_taxonomy_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taxonomy = tmp_path / "t.json"
+    taxonomy.write_text(json.dumps([t.model_dump() for t in BIKE_SHOP]))
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"text": "Shipping was slow.", "topics": ["delivry"]}\n')
+    evaluate(["--taxonomy", str(taxonomy), "--data", str(data)])
+    assert (
+        "labels not in the taxonomy, left out of the scores: ['delivry']" in capsys.readouterr().err
+    )

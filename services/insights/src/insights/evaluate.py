@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from insights.llm_tagger import tagger_for
 from insights.offline import OfflineTagger
 from insights.scoring import Labelled, score
 from insights.settings import TaggerSettings
-from insights.tagging import Tagger, Tags
+from insights.tagging import SENTIMENTS, Tagger, Tags
 from insights.taxonomy import Topic, load_taxonomy
 
 BATCH = 256
@@ -32,16 +33,40 @@ BATCH = 256
 def read_rows(path: Path) -> list[Labelled]:
     """The JSON lines of a data file: `text`, `topics` and `sentiment` each."""
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for n, line in enumerate(_read(path).splitlines(), start=1):
         if not line.strip():
             continue
-        item = json.loads(line)
-        if not isinstance(item.get("text"), str):
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise SystemExit(f"{path}:{n}: not a JSON object ({error.msg})") from None
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise SystemExit(f"{path}:{n}: every line needs a string 'text'")
-        rows.append(
-            Labelled(item["text"], frozenset(item.get("topics") or ()), item.get("sentiment"))
-        )
+        topics, sentiment = item.get("topics") or [], item.get("sentiment")
+        if isinstance(sentiment, str):
+            sentiment = sentiment.strip().lower()
+        if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+            raise SystemExit(f"{path}:{n}: 'topics' must be a list of labels")
+        if sentiment is not None and sentiment not in SENTIMENTS:
+            raise SystemExit(f"{path}:{n}: 'sentiment' must be one of {', '.join(SENTIMENTS)}")
+        rows.append(Labelled(item["text"], frozenset(topics), sentiment))
     return rows
+
+
+def read_taxonomy(path: Path) -> list[Topic]:
+    """The active topics of a taxonomy file, or a clear exit if it is not one."""
+    _read(path)  # a missing file is named as such
+    try:
+        return [t for t in load_taxonomy(path) if t.active]
+    except ValueError as error:  # JSONDecodeError and pydantic's ValidationError
+        raise SystemExit(f"{path}: not a taxonomy: {error}") from None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise SystemExit(f"{path}: {error.strerror}") from None
 
 
 def tag_all(
@@ -82,8 +107,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     # WordLlama sets the root logger to INFO when imported, which prints a line per LLM call.
     logging.getLogger().setLevel(logging.WARNING)
-    taxonomy = [t for t in load_taxonomy(args.taxonomy) if t.active]
+    taxonomy = read_taxonomy(args.taxonomy)
     rows = read_rows(args.data)
+    unknown = {t for row in rows for t in row.topics} - {t.label for t in taxonomy}
+    if unknown:  # a typo in a label would quietly score as a topic never found
+        print(
+            f"labels not in the taxonomy, left out of the scores: {sorted(unknown)}",
+            file=sys.stderr,
+        )
     tagger, batch, threads = chosen_tagger(args.tagger)
     started = time.perf_counter()
     tags = tag_all(tagger, [r.text for r in rows], taxonomy, batch=batch, threads=threads)
