@@ -223,10 +223,10 @@ def test_evaluate_says_what_is_wrong_with_a_taxonomy_file(tmp_path: Path) -> Non
     data = tmp_path / "d.jsonl"
     data.write_text('{"text": "Great value!"}\n')
     taxonomy = tmp_path / "t.json"
-    with pytest.raises(SystemExit, match="t.json: No such file"):
+    with pytest.raises(SystemExit, match=r"t\.json: No such file"):
         evaluate(["--taxonomy", str(taxonomy), "--data", str(data)])
     taxonomy.write_text('[{"description": "no label"}]')
-    with pytest.raises(SystemExit, match="(?s)t.json: not a taxonomy: .*label"):
+    with pytest.raises(SystemExit, match=r"(?s)t\.json: not a taxonomy: .*label"):
         evaluate(["--taxonomy", str(taxonomy), "--data", str(data)])
 
 
