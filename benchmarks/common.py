@@ -8,7 +8,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -35,6 +35,83 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU time a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_name(pid: int) -> str:
+    """A short name for a process of the run: the module a Python process runs, else its
+    program (java is the broker; postgres's backends add up under one name)."""
+    args = command_line(pid)
+    if not args:  # a process that is exiting
+        return "?"
+    if "-m" in args[:-1]:
+        return args[args.index("-m") + 1].removesuffix(".main")
+    if len(args) > 1 and args[1].endswith(".py"):
+        return Path(args[1]).stem
+    return Path(args[0]).name.split(":")[0] or "?"
+
+
+def command_line(pid: int) -> list[str]:
+    """A process's arguments, its program first."""
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+
+
+def processes_of(program: str, *arguments: str) -> list[int]:
+    """The processes running `program` (its file name) with all of `arguments`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            args = command_line(int(entry.name)) if entry.name.isdigit() else []
+        except OSError:
+            continue
+        if args and Path(args[0]).name == program and set(arguments) <= set(args):
+            found.append(int(entry.name))
+    return found
+
+
+def cpu_by_process(*, roots: Iterable[int] = ()) -> dict[str, float]:
+    """CPU seconds used so far by this process ("driver"), every process it started, and the
+    process trees of `roots` (a daemon such as PostgreSQL's postmaster), summed by name."""
+    parent_of: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # it exited meanwhile
+                continue
+            parent_of[int(entry.name)] = int(fields[1])
+    me = os.getpid()
+    ours, grown = {me, *roots}, True
+    while grown:  # a child's pid need not be above its parent's: repeat until none is added
+        grown = False
+        for pid, parent in parent_of.items():
+            if parent in ours and pid not in ours:
+                ours.add(pid)
+                grown = True
+    totals: dict[str, float] = {}
+    for pid in ours:
+        try:
+            name = "driver" if pid == me else _process_name(pid)
+            totals[name] = totals.get(name, 0.0) + cpu_seconds(pid)
+        except OSError:
+            continue
+    return totals
+
+
+def machine_ticks() -> list[int]:
+    """The machine's CPU time so far, from /proc/stat: user, nice, system, idle, iowait, irq,
+    softirq, steal (in clock ticks, summed over the CPUs)."""
+    return [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def machine_shares(before: list[int], after: list[int]) -> dict[str, float]:
+    """Between two `machine_ticks()`: how busy the CPUs were, and the share of their time the
+    hypervisor gave to other guests (steal), each as a fraction of all CPU time."""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(spent) or 1
+    return {
+        "busy": round(1 - (spent[3] + spent[4]) / total, 3),
+        "steal": round(spent[7] / total, 3),
+    }
 
 
 def memory_kib(pid: int, field: str) -> int:
@@ -130,12 +207,15 @@ async def drive(
 
 __all__ = [
     "ROOT",
+    "command_line",
+    "cpu_by_process",
     "cpu_seconds",
     "drive",
     "exchange",
     "form_post",
     "free_port",
     "percentile",
+    "processes_of",
     "signed_request",
     "start_process",
     "stop",

@@ -19,13 +19,18 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from common import (
+    cpu_by_process,
     exchange,
     free_port,
+    machine_shares,
+    machine_ticks,
     memory_kib,
     percentile,
+    processes_of,
     signed_request,
     start_process,
     stop,
@@ -237,9 +242,17 @@ def main() -> None:
             warmed, _ = asyncio.run(send_webhooks(port, warm, rate=args.rate))
             owners = owners_of(warmed, args.customers)
             already = len(wait_for_replies(twilio, owners, args.reply_timeout_s))
+            # PostgreSQL runs as a daemon, outside this process's tree.
+            postmaster = processes_of("postgres", "-p", str(urlsplit(database.address).port))
+            cpu_before, ticks_before = cpu_by_process(roots=postmaster), machine_ticks()
             posted, failures = asyncio.run(send_webhooks(port, measured, rate=args.rate))
             owners = owners_of(posted, args.customers)
             sent = wait_for_replies(twilio, owners, args.reply_timeout_s, since=already)
+            machine = machine_shares(ticks_before, machine_ticks())
+            cpu_used = {
+                name: seconds - cpu_before.get(name, 0.0)
+                for name, seconds in cpu_by_process(roots=postmaster).items()
+            }
             analyzer_peak_kib = memory_kib(system.processes["analyzer"].pid, "VmHWM")
         finally:
             system.stop()
@@ -289,6 +302,16 @@ def main() -> None:
                 "answered_without_llm": answered_offline,
                 "duplicated": duplicated,
                 "analyzer_peak_rss_mib": round(analyzer_peak_kib / 1024, 1),
+                # CPU per measured webhook, by process (the driver is this script): on two
+                # shared cores, a slow run with the same figures here is the machine.
+                "cpu_ms_per_message": {
+                    name: round(seconds * 1000 / args.count, 2)
+                    for name, seconds in sorted(cpu_used.items(), key=lambda kv: -kv[1])
+                    if seconds > 0
+                },
+                "cpu_ms_per_message_total": round(sum(cpu_used.values()) * 1000 / args.count, 2),
+                "machine_cpu_busy": machine["busy"],
+                "machine_cpu_steal": machine["steal"],
                 "target_met": lost == 0
                 and duplicated == 0
                 and throughput >= target_rate
