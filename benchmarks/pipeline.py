@@ -158,7 +158,20 @@ def main() -> None:
     )
     parser.add_argument("--llm-median-s", type=float, default=0.0, help="0: answers at once")
     parser.add_argument("--llm-sigma", type=float, default=0.0, help="0: a fixed delay")
+    parser.add_argument("--llm-error-rate", type=float, default=0.0, help="share answered 500")
+    parser.add_argument(
+        "--llm-requests-per-minute", type=float, default=0.0, help="the LLM's RPM; 0: no limit"
+    )
     parser.add_argument("--twilio-latency-ms", type=float, default=0.0)
+    parser.add_argument(
+        "--twilio-error-rate", type=float, default=0.0, help="share of sends answered 500"
+    )
+    parser.add_argument(
+        "--twilio-max-concurrent",
+        type=int,
+        default=0,
+        help="the account's concurrent requests before a 429 (Twilio's default is 100); 0: none",
+    )
     parser.add_argument("--reply-timeout-s", type=float, default=120.0)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
@@ -192,6 +205,12 @@ def main() -> None:
                     base.auth_token,
                     "--send-latency-ms",
                     str(args.twilio_latency_ms),
+                    "--error-rate",
+                    str(args.twilio_error_rate),
+                    "--max-concurrent",
+                    str(args.twilio_max_concurrent),
+                    "--seed",
+                    "11",
                 ],
                 env={},
                 port=twilio_port,
@@ -209,6 +228,10 @@ def main() -> None:
                     str(args.llm_median_s),
                     "--latency-sigma",
                     str(args.llm_sigma),
+                    "--error-rate",
+                    str(args.llm_error_rate),
+                    "--requests-per-minute",
+                    str(args.llm_requests_per_minute),
                     "--seed",
                     "7",
                 ],
@@ -254,6 +277,11 @@ def main() -> None:
                 for name, seconds in cpu_by_process(roots=postmaster).items()
             }
             analyzer_peak_kib = memory_kib(system.processes["analyzer"].pid, "VmHWM")
+            # What the stand-ins answered over the whole run, warm-up included.
+            outcomes = {
+                name: requests.get(f"{url}/_standin/stats", timeout=30).json()["outcomes"]
+                for name, url in (("llm", f"http://127.0.0.1:{openai_port}"), ("twilio", twilio))
+            }
         finally:
             system.stop()
             for process in stand_ins:
@@ -291,7 +319,13 @@ def main() -> None:
                 "send_rate_per_second": args.send_rate,
                 "llm_median_s": args.llm_median_s,
                 "llm_sigma": args.llm_sigma,
+                "llm_error_rate": args.llm_error_rate,
+                "llm_requests_per_minute": args.llm_requests_per_minute,
                 "twilio_latency_ms": args.twilio_latency_ms,
+                "twilio_error_rate": args.twilio_error_rate,
+                "twilio_max_concurrent": args.twilio_max_concurrent,
+                "llm_outcomes": outcomes["llm"],
+                "twilio_outcomes": outcomes["twilio"],
                 "messages_per_s": round(throughput, 1),
                 "messages_per_s_to_last_reply": round(to_last_reply, 1),
                 "drain_after_last_post_s": round(last_reply - last_post, 2),

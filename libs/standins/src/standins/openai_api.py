@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from standins.faults import Faults, Refusal
 from standins.tokens import count_prompt, count_text
 
 
@@ -71,6 +72,7 @@ class OpenAIState:
     default: Responder | None = None
     supports_json_schema: bool = True
     latency: Latency = Latency()
+    faults: Faults = field(default_factory=Faults)  # server errors and the rate limit
     draw: random.Random = field(default_factory=random.Random)
     requests: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -91,6 +93,20 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     kind = "rate_limit_exceeded" if status == 429 else "server_error"
     body = {"error": {"message": message, "type": kind, "param": None, "code": kind}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _rate_limited(refusal: Refusal, per_minute: float) -> JSONResponse:
+    """OpenAI's answer over the requests-per-minute limit: how long to wait, in its headers."""
+    wait_ms = max(1, math.ceil(refusal.retry_after_s * 1000))
+    headers = {
+        "retry-after-ms": str(wait_ms),
+        "retry-after": str(math.ceil(wait_ms / 1000)),
+        "x-ratelimit-limit-requests": str(int(per_minute)),
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": f"{wait_ms}ms",
+    }
+    message = f"Rate limit reached for requests. Limit: {per_minute:g} / min."
+    return _error(429, message, headers)
 
 
 def _completion(model: str, content: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -123,35 +139,52 @@ def create_app(state: OpenAIState) -> FastAPI:
     @app.post("/v1/chat/completions")
     async def completions(request: Request) -> JSONResponse:
         body = await request.json()
-        with state.lock:
-            state.in_flight += 1
-            state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+        if (refusal := state.faults.admit()) is not None:
+            return _rate_limited(refusal, state.faults.per_minute)
         try:
-            if (wait := state.latency.sample(state.draw)) > 0:  # the model's time to answer
-                await asyncio.sleep(wait)
+            return await _answer(state, body)
         finally:
-            with state.lock:
-                state.in_flight -= 1
-        response_format = body.get("response_format") or {}
-        with state.lock:
-            state.requests.append((time.monotonic(), body))
-            if response_format.get("type") == "json_schema" and not state.supports_json_schema:
-                return _error(400, "Invalid parameter: 'response_format' of type 'json_schema'")
-            step = state.script.pop(0) if state.script else None
-        if isinstance(step, Failure):
-            headers = {"retry-after": str(step.retry_after_s)} if step.retry_after_s else None
-            return _error(step.status, step.message, headers)
-        if isinstance(step, Stall):
-            await asyncio.sleep(step.seconds)
-            step = None
-        if step is None:
-            if state.default is None:
-                return _error(500, "no scripted answer left")
-            step = Answer(state.default(body))
-        model = body.get("model", "stand-in")
-        return JSONResponse(_completion(model, step.content, body.get("messages") or []))
+            state.faults.release()
+
+    @app.get("/_standin/stats")
+    async def stats() -> dict[str, Any]:
+        """What the stand-in answered, by outcome, and the most requests it held at once."""
+        return {"outcomes": dict(state.faults.outcomes), "peak_in_flight": state.peak_in_flight}
 
     return app
+
+
+async def _answer(state: OpenAIState, body: dict[str, Any]) -> JSONResponse:
+    """A completion (or a scripted failure) after the model's latency."""
+    with state.lock:
+        state.in_flight += 1
+        state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+    try:
+        if (wait := state.latency.sample(state.draw)) > 0:  # the model's time to answer
+            await asyncio.sleep(wait)
+    finally:
+        with state.lock:
+            state.in_flight -= 1
+    if state.faults.fails():
+        return _error(500, "The server had an error while processing your request.")
+    response_format = body.get("response_format") or {}
+    with state.lock:
+        state.requests.append((time.monotonic(), body))
+        if response_format.get("type") == "json_schema" and not state.supports_json_schema:
+            return _error(400, "Invalid parameter: 'response_format' of type 'json_schema'")
+        step = state.script.pop(0) if state.script else None
+    if isinstance(step, Failure):
+        headers = {"retry-after": str(step.retry_after_s)} if step.retry_after_s else None
+        return _error(step.status, step.message, headers)
+    if isinstance(step, Stall):
+        await asyncio.sleep(step.seconds)
+        step = None
+    if step is None:
+        if state.default is None:
+            return _error(500, "no scripted answer left")
+        step = Answer(state.default(body))
+    model = body.get("model", "stand-in")
+    return JSONResponse(_completion(model, step.content, body.get("messages") or []))
 
 
 def verdict(reply: str, next_step: str = "ask_product", **fields: Any) -> dict[str, Any]:
@@ -187,11 +220,23 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--latency-median-s", type=float, default=0.0)
     parser.add_argument("--latency-sigma", type=float, default=0.0, help="0: a fixed delay")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share answered 500")
+    parser.add_argument(
+        "--requests-per-minute", type=float, default=0.0, help="over it a 429; 0: no limit"
+    )
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
     latency = Latency(args.latency_median_s, args.latency_sigma)
+    faults = Faults(
+        error_rate=args.error_rate,
+        per_minute=args.requests_per_minute,
+        draw=random.Random(args.seed),
+    )
     state = OpenAIState(
-        default=acknowledging_responder, latency=latency, draw=random.Random(args.seed)
+        default=acknowledging_responder,
+        latency=latency,
+        faults=faults,
+        draw=random.Random(args.seed),
     )
     uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import random
 import secrets
 import threading
 import time
@@ -19,6 +20,7 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from standins.faults import Faults
 from standins.twilio_webhooks import post_signed_async
 
 API = "/2010-04-01/Accounts/{account_sid}"
@@ -74,6 +76,7 @@ class TwilioState:
     credentials_sent_to_cdn: int = 0
     deleted: list[str] = field(default_factory=list)
     send_latency_s: float = 0.0  # Twilio's API takes hundreds of milliseconds to create one
+    faults: Faults = field(default_factory=Faults)  # on sends: server errors, concurrency limit
     # Approved templates by ContentSid, their text with {{1}}-style variables; a template the
     # stand-in does not know is sent as its variables.
     templates: dict[str, str] = field(default_factory=lambda: dict(APPROVED_TEMPLATES))
@@ -248,6 +251,50 @@ def _listed(state: TwilioState, query: Mapping[str, str]) -> list[SentMessage]:
     ]
 
 
+async def _create(state: TwilioState, account_sid: str, request: Request) -> Response:
+    """Messages.json's create, for a request the account's limits admitted."""
+    form = await request.form()
+    if state.send_latency_s > 0:
+        await asyncio.sleep(state.send_latency_s)
+    recipient = str(form.get("To", ""))
+    if state.faults.fails():  # Twilio is having a bad moment: nothing was created
+        return _error(500, 20500, "Internal Server Error")
+    with state.lock:
+        state.attempts += 1
+        state.attempts_to[recipient] += 1
+        failure = next((f for f in state.failures if f.to in (None, recipient)), None)
+        if failure is not None:
+            state.failures.remove(failure)
+    if failure is not None:
+        return _error(failure.status, failure.code, failure.message)
+    content_sid = str(form.get("ContentSid", "")) or None
+    if not form.get("To") or not (form.get("Body") or form.get("MediaUrl") or content_sid):
+        return _error(400, 21602, "Message body is required.")
+    try:
+        variables = _variables(str(form.get("ContentVariables", "") or "{}"))
+    except ValueError:
+        return _error(400, 21656, "The ContentVariables Parameter is invalid.")
+    body = str(form.get("Body", ""))
+    if content_sid:
+        body = _rendered(state.templates.get(content_sid), content_sid, variables)
+    message = SentMessage(
+        sid="SM" + secrets.token_hex(16),
+        account_sid=account_sid,
+        to=str(form["To"]),
+        from_=str(form.get("From", "")),
+        body=body,
+        content_sid=content_sid,
+        content_variables=variables,
+        status_callback=str(form["StatusCallback"]) if form.get("StatusCallback") else None,
+        media_urls=tuple(str(value) for value in form.getlist("MediaUrl")),
+    )
+    with state.lock:
+        state.messages.append(message)
+        state.statuses[message.sid] = "queued"
+    state.report(message, "sent", "delivered")
+    return JSONResponse(_resource(message), status_code=201)
+
+
 def create_app(state: TwilioState) -> FastAPI:
     """The stand-in's routes over `state`."""
     app = FastAPI(title="Twilio API stand-in")
@@ -256,44 +303,17 @@ def create_app(state: TwilioState) -> FastAPI:
     async def create_message(account_sid: str, request: Request) -> Response:
         if account_sid != state.account_sid or not _authorized(request, state):
             return _error(401, 20003, "Authenticate")
-        form = await request.form()
-        if state.send_latency_s > 0:
-            await asyncio.sleep(state.send_latency_s)
-        recipient = str(form.get("To", ""))
-        with state.lock:
-            state.attempts += 1
-            state.attempts_to[recipient] += 1
-            failure = next((f for f in state.failures if f.to in (None, recipient)), None)
-            if failure is not None:
-                state.failures.remove(failure)
-        if failure is not None:
-            return _error(failure.status, failure.code, failure.message)
-        content_sid = str(form.get("ContentSid", "")) or None
-        if not form.get("To") or not (form.get("Body") or form.get("MediaUrl") or content_sid):
-            return _error(400, 21602, "Message body is required.")
+        if state.faults.admit() is not None:  # the account's concurrent requests are spent
+            return _error(429, 20429, "Too Many Requests")
         try:
-            variables = _variables(str(form.get("ContentVariables", "") or "{}"))
-        except ValueError:
-            return _error(400, 21656, "The ContentVariables Parameter is invalid.")
-        body = str(form.get("Body", ""))
-        if content_sid:
-            body = _rendered(state.templates.get(content_sid), content_sid, variables)
-        message = SentMessage(
-            sid="SM" + secrets.token_hex(16),
-            account_sid=account_sid,
-            to=str(form["To"]),
-            from_=str(form.get("From", "")),
-            body=body,
-            content_sid=content_sid,
-            content_variables=variables,
-            status_callback=str(form["StatusCallback"]) if form.get("StatusCallback") else None,
-            media_urls=tuple(str(value) for value in form.getlist("MediaUrl")),
-        )
-        with state.lock:
-            state.messages.append(message)
-            state.statuses[message.sid] = "queued"
-        state.report(message, "sent", "delivered")
-        return JSONResponse(_resource(message), status_code=201)
+            return await _create(state, account_sid, request)
+        finally:
+            state.faults.release()
+
+    @app.get("/_standin/stats")
+    async def stats() -> dict[str, Any]:
+        """What the sends got, by outcome."""
+        return {"outcomes": dict(state.faults.outcomes)}
 
     @app.get(API + "/Messages.json")
     async def list_messages(account_sid: str, request: Request) -> Response:
@@ -438,13 +458,27 @@ def main() -> None:
     parser.add_argument("--account-sid", required=True)
     parser.add_argument("--auth-token", required=True)
     parser.add_argument("--send-latency-ms", type=float, default=0.0)
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of sends answered 500")
+    parser.add_argument(
+        "--max-concurrent",
+        type=int,
+        default=0,
+        help="sends at once before a 429 (20429), as an account's concurrency limit; 0: none",
+    )
+    parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
     public = args.public_url or f"http://127.0.0.1:{args.port}"
+    faults = Faults(
+        error_rate=args.error_rate,
+        max_concurrent=args.max_concurrent,
+        draw=random.Random(args.seed),
+    )
     state = TwilioState(
         args.account_sid,
         args.auth_token,
         cdn_base_url=public,
         send_latency_s=args.send_latency_ms / 1000,
+        faults=faults,
     )
     uvicorn.run(create_app(state), host=args.host, port=args.port, log_level="warning")
 
