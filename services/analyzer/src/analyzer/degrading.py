@@ -11,11 +11,18 @@ from analyzer.llm import VerdictSource, VerdictUnavailable
 from analyzer.verdict import Conversation, Decision, Verdict
 
 log = logging.getLogger(__name__)
+# The 429 that waiting does not clear (OpenAI's error code for an account out of credit).
+QUOTA_EXHAUSTED = "insufficient_quota"
 FALLBACK_REPLY = "Sorry, I didn't quite get that. Could you say it again in a few words?"
 
 
 class DegradingVerdicts:
-    """The primary source, with a polite reply for bad output and a breaker for outages."""
+    """The primary source, with a polite reply for bad output and a breaker for outages.
+
+    A 429 for the requests or tokens a minute is not an outage: the offline analyzer answers
+    that turn (the SDK has already waited as long as the 429 said, OPENAI_MAX_RETRIES times),
+    and the next turns still go to the LLM. Counted towards the breaker, a rate limit a little
+    below the traffic opened it again and again, and every customer got the offline flow."""
 
     def __init__(
         self,
@@ -41,6 +48,13 @@ class DegradingVerdicts:
         except VerdictUnavailable as unavailable:
             self._failed()
             return Decision(polite_fallback(conversation), unavailable.usage)
+        except openai.RateLimitError as error:
+            if error.code == QUOTA_EXHAUSTED:  # billing: no call succeeds until someone pays
+                log.warning("LLM quota exhausted; offline analyzer answers")
+                self._failed()
+            else:  # over the requests or tokens a minute: the LLM is up, this call one too many
+                log.warning("LLM rate limit reached; offline analyzer answers this turn")
+            return await self._offline.decide(conversation)
         except (openai.APIError, TimeoutError) as error:
             log.warning("LLM unavailable (%r); offline analyzer answers", error)
             self._failed()
