@@ -311,3 +311,47 @@ async def test_token_usage_reaches_the_decision_the_span_and_the_counter(
     }
     assert counted["input"] >= decision.usage.input_tokens
     assert counted["output"] >= decision.usage.output_tokens
+
+
+async def test_a_rate_limited_turn_is_answered_offline_and_counted(
+    metric_reader: InMemoryMetricReader,
+) -> None:
+    import openai
+
+    from analyzer.degrading import DegradingVerdicts
+    from analyzer.llm import OpenAIVerdicts
+    from analyzer.offline import OfflineVerdicts
+    from analyzer.verdict import Conversation, Turn
+
+    def rate_limited() -> float:
+        return sum(
+            point.value
+            for resource in metric_reader.get_metrics_data().resource_metrics  # type: ignore[union-attr]
+            for scope in resource.scope_metrics
+            for metric in scope.metrics
+            if metric.name == "analyzer.llm.turns_without_llm"
+            for point in metric.data.data_points
+            if point.attributes["reason"] == "rate_limit"
+        )
+
+    state = OpenAIState()
+    server = serve_in_thread(openai_app(state))
+    before = rate_limited()
+    try:
+        state.then(Failure(429, retry_after_s=0.1))
+        state.answer_json(**verdict("Which product?", "ask_product"))
+        client = openai.AsyncOpenAI(api_key="sk-test", base_url=f"{server.url}/v1", max_retries=0)
+        verdicts = DegradingVerdicts(
+            OpenAIVerdicts(client, model="gpt-5-nano", budget_tokens=500),
+            OfflineVerdicts(),
+            failure_threshold=1,  # one outage would open the breaker; a rate limit must not
+            cooldown_s=60,
+        )
+        asked = Conversation(message=Turn(role="customer", text="hi"))
+        offline = await verdicts.decide(asked)
+        again = await verdicts.decide(asked)
+    finally:
+        server.stop()
+    assert offline.verdict.reply != "Which product?" and offline.usage.input_tokens == 0
+    assert again.verdict.reply == "Which product?"  # the next turn went to the LLM
+    assert rate_limited() == before + 1

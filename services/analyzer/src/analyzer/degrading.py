@@ -6,11 +6,18 @@ import logging
 import time
 
 import openai
+from opentelemetry import metrics
 
 from analyzer.llm import VerdictSource, VerdictUnavailable
 from analyzer.verdict import Conversation, Decision, Verdict
 
 log = logging.getLogger(__name__)
+_offline_turns = metrics.get_meter("analyzer.llm").create_counter(
+    "analyzer.llm.turns_without_llm",
+    unit="{turn}",
+    description="Turns the LLM did not answer, by reason: outage, rate_limit, quota, "
+    "breaker_open (the offline analyzer answered) or invalid_output (the polite fallback)",
+)
 # The 429 that waiting does not clear (OpenAI's error code for an account out of credit).
 QUOTA_EXHAUSTED = "insufficient_quota"
 FALLBACK_REPLY = "Sorry, I didn't quite get that. Could you say it again in a few words?"
@@ -42,21 +49,26 @@ class DegradingVerdicts:
     async def decide(self, conversation: Conversation) -> Decision:
         """A verdict from the LLM, the polite fallback, or the offline flow."""
         if time.monotonic() < self._open_until:
+            _offline_turns.add(1, {"reason": "breaker_open"})
             return await self._offline.decide(conversation)
         try:
             decision = await self._primary.decide(conversation)
         except VerdictUnavailable as unavailable:
+            _offline_turns.add(1, {"reason": "invalid_output"})
             self._failed()
             return Decision(polite_fallback(conversation), unavailable.usage)
         except openai.RateLimitError as error:
             if error.code == QUOTA_EXHAUSTED:  # billing: no call succeeds until someone pays
                 log.warning("LLM quota exhausted; offline analyzer answers")
+                _offline_turns.add(1, {"reason": "quota"})
                 self._failed()
             else:  # over the requests or tokens a minute: the LLM is up, this call one too many
                 log.warning("LLM rate limit reached; offline analyzer answers this turn")
+                _offline_turns.add(1, {"reason": "rate_limit"})
             return await self._offline.decide(conversation)
         except (openai.APIError, TimeoutError) as error:
             log.warning("LLM unavailable (%r); offline analyzer answers", error)
+            _offline_turns.add(1, {"reason": "outage"})
             self._failed()
             return await self._offline.decide(conversation)
         self._failures = 0
