@@ -4,6 +4,7 @@ DynamoDB away. Every message gets exactly one reply, and nothing is dead-lettere
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 import uuid
@@ -17,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from feedback_contracts import topics
 from harness.relay import Relay
+from standins.faults import Faults
 from standins.openai_api import Latency, acknowledging_responder
 from standins.twilio_webhooks import inbound_params, post_signed
 
@@ -55,6 +57,11 @@ class Load:
         mine = set(self.bodies)
         said = (m.body.removeprefix("Noted: ") for m in self.world.twilio.messages)
         return Counter(body for body in said if body in mine)
+
+    def replied_customers(self) -> Counter[str]:
+        """How many messages each of the load's customers was sent, whatever they said."""
+        mine = set(self._senders)
+        return Counter(m.to for m in self.world.twilio.messages if m.to in mine)
 
     def wait_for_every_reply(self) -> None:
         """Until every body has a reply, then a little longer: a second would arrive by then."""
@@ -187,3 +194,26 @@ def claims_in_sending(world: World) -> list[str]:
     )
     items = dynamodb.Table("outbound_messages").scan()["Items"]
     return [str(item["part_key"]) for item in items if item["state"] == "sending"]
+
+
+def test_the_llm_and_twilio_failing_now_and_then_lose_nothing_and_send_nothing_twice(
+    world: World,
+) -> None:
+    world.llm.default = acknowledging_responder
+    world.llm.faults = llm = Faults(error_rate=0.1, draw=random.Random(5))
+    world.twilio.send_latency_s = 0.05
+    # A fifth of the sends fail, and the account takes four at a time (20429 beyond).
+    world.twilio.faults = twilio = Faults(error_rate=0.2, max_concurrent=4, draw=random.Random(6))
+    load = Load(world, "flaky", 200, customers=200)  # one message each: one reply each
+    try:
+        load.post()
+        wait(lambda: len(load.replied_customers()) == 200, 120, "a customer without a reply")
+        time.sleep(3)  # a second reply would arrive by then
+    finally:
+        world.llm.faults, world.twilio.faults = Faults(), Faults()
+        world.twilio.send_latency_s = 0.0
+    assert llm.outcomes["server_error"] > 0
+    assert twilio.outcomes["server_error"] > 0 and twilio.outcomes["refused_concurrency"] > 0
+    assert set(load.replied_customers().values()) == {1}
+    # Most are the model's; a turn whose two tries both failed got the offline analyzer's.
+    assert set(load.replies().values()) == {1} and len(load.replies()) >= 150
