@@ -205,6 +205,9 @@ def test_the_llm_and_twilio_failing_now_and_then_lose_nothing_and_send_nothing_t
     # A fifth of the sends fail, and the account takes four at a time (20429 beyond).
     world.twilio.faults = twilio = Faults(error_rate=0.2, max_concurrent=4, draw=random.Random(6))
     load = Load(world, "flaky", 200, customers=200)  # one message each: one reply each
+    kafka = world.system.config.kafka
+    dlqs = [topics.dead_letter(t) for t in (topics.INBOUND_MESSAGES, topics.REPLY_REQUESTS)]
+    dead_before = [asyncio.run(dead_letters(kafka, dlq)) for dlq in dlqs]
     try:
         load.post()
         wait(lambda: len(load.replied_customers()) == 200, 120, "a customer without a reply")
@@ -217,3 +220,4 @@ def test_the_llm_and_twilio_failing_now_and_then_lose_nothing_and_send_nothing_t
     assert set(load.replied_customers().values()) == {1}
     # Most are the model's; a turn whose two tries both failed got the offline analyzer's.
     assert set(load.replies().values()) == {1} and len(load.replies()) >= 150
+    assert [asyncio.run(dead_letters(kafka, dlq)) for dlq in dlqs] == dead_before
