@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -273,6 +274,18 @@ async def read_completed_for(bootstrap: str, sender: str) -> list[FeedbackComple
     return found
 
 
+def data_points(reader: InMemoryMetricReader, name: str) -> list[Any]:
+    """The data points of one metric, as the process's meters recorded them so far."""
+    return [
+        point
+        for resource in reader.get_metrics_data().resource_metrics  # type: ignore[union-attr]
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+        if metric.name == name
+        for point in metric.data.data_points
+    ]
+
+
 async def test_token_usage_reaches_the_decision_the_span_and_the_counter(
     span_exporter: InMemorySpanExporter, metric_reader: InMemoryMetricReader
 ) -> None:
@@ -302,11 +315,7 @@ async def test_token_usage_reaches_the_decision_the_span_and_the_counter(
     assert attributes["gen_ai.usage.output_tokens"] == decision.usage.output_tokens
     counted = {
         point.attributes["gen_ai.token.type"]: point.value
-        for resource in metric_reader.get_metrics_data().resource_metrics  # type: ignore[union-attr]
-        for scope in resource.scope_metrics
-        for metric in scope.metrics
-        if metric.name == "gen_ai.client.tokens"
-        for point in metric.data.data_points
+        for point in data_points(metric_reader, "gen_ai.client.tokens")
         if point.attributes["gen_ai.request.model"] == "gpt-5-nano"
     }
     assert counted["input"] >= decision.usage.input_tokens
@@ -326,11 +335,7 @@ async def test_a_rate_limited_turn_is_answered_offline_and_counted(
     def rate_limited() -> float:
         return sum(
             point.value
-            for resource in metric_reader.get_metrics_data().resource_metrics  # type: ignore[union-attr]
-            for scope in resource.scope_metrics
-            for metric in scope.metrics
-            if metric.name == "analyzer.llm.turns_without_llm"
-            for point in metric.data.data_points
+            for point in data_points(metric_reader, "analyzer.llm.turns_without_llm")
             if point.attributes["reason"] == "rate_limit"
         )
 

@@ -28,6 +28,14 @@ def tagger(offline_tagger: OfflineTagger) -> OfflineTagger:
     return offline_tagger
 
 
+@pytest.fixture
+def bike_shop(tmp_path: Path) -> Path:
+    """BIKE_SHOP as a taxonomy file."""
+    taxonomy = tmp_path / "t.json"
+    taxonomy.write_text(json.dumps([t.model_dump() for t in BIKE_SHOP]))
+    return taxonomy
+
+
 def test_topics_come_from_the_taxonomy_given(tagger: OfflineTagger) -> None:
     texts = [
         "The courier lost my parcel and the shipping took three weeks.",
@@ -87,10 +95,8 @@ def test_score_counts_multi_label_f1_and_skips_mixed_sentiment() -> None:
 
 
 def test_evaluate_prints_json_and_writes_predictions(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, bike_shop: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    taxonomy = tmp_path / "t.json"
-    taxonomy.write_text(json.dumps([t.model_dump() for t in BIKE_SHOP]))
     data = tmp_path / "d.jsonl"
     data.write_text(
         "\n".join(
@@ -102,7 +108,7 @@ def test_evaluate_prints_json_and_writes_predictions(
         )
     )
     out = tmp_path / "p.jsonl"
-    evaluate(["--taxonomy", str(taxonomy), "--data", str(data), "--predictions", str(out)])
+    evaluate(["--taxonomy", str(bike_shop), "--data", str(data), "--predictions", str(out)])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(result) >= {"macro_f1", "micro_f1", "sentiment_accuracy", "rows_per_s"}
     assert result["rows"] == 2 and result["tagged_by"] == {"offline": 2}
@@ -209,14 +215,12 @@ def test_portuguese_and_spanish_feedback_lean_the_right_way(tagger: OfflineTagge
     ],
 )
 def test_evaluate_names_the_line_a_data_file_goes_wrong_on(
-    tmp_path: Path, line: str, error: str
+    tmp_path: Path, bike_shop: Path, line: str, error: str
 ) -> None:
-    taxonomy = tmp_path / "t.json"
-    taxonomy.write_text(json.dumps([t.model_dump() for t in BIKE_SHOP]))
     data = tmp_path / "d.jsonl"
     data.write_text('{"text": "Great value!", "sentiment": "Positive"}\n' + line + "\n")
     with pytest.raises(SystemExit, match=error):
-        evaluate(["--taxonomy", str(taxonomy), "--data", str(data)])
+        evaluate(["--taxonomy", str(bike_shop), "--data", str(data)])
 
 
 def test_evaluate_says_what_is_wrong_with_a_taxonomy_file(tmp_path: Path) -> None:
@@ -231,13 +235,11 @@ def test_evaluate_says_what_is_wrong_with_a_taxonomy_file(tmp_path: Path) -> Non
 
 
 def test_evaluate_warns_of_labels_the_taxonomy_lacks(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, bike_shop: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    taxonomy = tmp_path / "t.json"
-    taxonomy.write_text(json.dumps([t.model_dump() for t in BIKE_SHOP]))
     data = tmp_path / "d.jsonl"
     data.write_text('{"text": "Shipping was slow.", "topics": ["delivry"]}\n')
-    evaluate(["--taxonomy", str(taxonomy), "--data", str(data)])
+    evaluate(["--taxonomy", str(bike_shop), "--data", str(data)])
     assert (
         "labels not in the taxonomy, left out of the scores: ['delivry']" in capsys.readouterr().err
     )
