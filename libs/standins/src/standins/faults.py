@@ -35,10 +35,10 @@ class Faults:
     draw: random.Random = field(default_factory=random.Random)
     clock: Callable[[], float] = time.monotonic
     outcomes: Counter[str] = field(default_factory=Counter)  # what each request got
-    _in_flight: int = 0
-    _tokens: float | None = None
-    _refilled_at: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _in_flight: int = field(default=0, init=False, repr=False)
+    _tokens: float | None = field(default=None, init=False, repr=False)
+    _refilled_at: float = field(default=0.0, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def admit(self) -> Refusal | None:
         """Take a request in (None), or the refusal to answer it with. An admitted request
