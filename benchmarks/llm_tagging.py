@@ -14,6 +14,7 @@ import asyncio
 import json
 import random
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -26,6 +27,8 @@ from insights.offline import OfflineTagger
 from insights.settings import InsightsSettings
 from insights.taxonomy import Topic
 from insights.taxonomy_source import StaticTaxonomy
+from service_runtime.failures import TransientError
+from standins.faults import Faults
 from standins.openai_api import Latency, OpenAIState, create_app
 from standins.serving import serve_in_thread
 
@@ -40,9 +43,11 @@ ANSWER = {"topics": ["quality"], "sentiment": "negative", "summary": "Leaks.", "
 class _Counted:
     def __init__(self) -> None:
         self.published = 0
+        self.tagged_by: Counter[str] = Counter()
 
     async def publish(self, envelope: Envelope) -> None:
         self.published += 1
+        self.tagged_by[str(getattr(envelope.data, "tagger", "?"))] += 1
 
 
 def _completed(n: int) -> tuple[FeedbackCompleted, Envelope]:
@@ -56,11 +61,15 @@ def _completed(n: int) -> tuple[FeedbackCompleted, Envelope]:
     return event, Envelope.wrap(event, source="benchmark", correlation_id=f"SM{n}")
 
 
-async def measure(threads: int, count: int, median_s: float, sigma: float) -> dict[str, object]:
-    state = OpenAIState(latency=Latency(median_s, sigma), draw=random.Random(7))
+async def measure(
+    threads: int, count: int, median_s: float, sigma: float, per_minute: float
+) -> dict[str, object]:
+    faults = Faults(per_minute=per_minute)
+    state = OpenAIState(latency=Latency(median_s, sigma), faults=faults, draw=random.Random(7))
     state.default = lambda body: json.dumps(ANSWER)
     server = serve_in_thread(create_app(state))
-    client = openai.OpenAI(api_key="sk-stand-in", base_url=f"{server.url}/v1", max_retries=0)
+    retries = InsightsSettings.model_fields["openai_max_retries"].default  # as the service
+    client = openai.OpenAI(api_key="sk-stand-in", base_url=f"{server.url}/v1", max_retries=retries)
     executor = ThreadPoolExecutor(threads, thread_name_prefix="tagger") if threads else None
     published = _Counted()
     deps = Insights(
@@ -74,7 +83,14 @@ async def measure(threads: int, count: int, median_s: float, sigma: float) -> di
     async def tag(n: int) -> None:
         event, envelope = _completed(n)
         async with room:
-            await handle_feedback_completed(event, envelope, deps=deps)
+            backoff = 0.2  # as the consumer loop tries a record again (ConsumerConfig)
+            while True:
+                try:
+                    await handle_feedback_completed(event, envelope, deps=deps)
+                    return
+                except TransientError:
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
 
     started = time.perf_counter()
     try:
@@ -90,9 +106,12 @@ async def measure(threads: int, count: int, median_s: float, sigma: float) -> di
         "feedbacks": count,
         "llm_median_s": median_s,
         "llm_sigma": sigma,
+        "llm_requests_per_minute": per_minute,
         "tagged": published.published,
+        "tagged_by": dict(published.tagged_by),
         "tags_per_s": round(published.published / elapsed, 1),
         "peak_llm_calls_in_flight": state.peak_in_flight,
+        "llm_outcomes": dict(faults.outcomes),
     }
 
 
@@ -104,8 +123,19 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=400)
     parser.add_argument("--llm-median-s", type=float, default=1.5)
     parser.add_argument("--llm-sigma", type=float, default=0.6)
+    parser.add_argument(
+        "--llm-requests-per-minute", type=float, default=0.0, help="the LLM's RPM; 0: no limit"
+    )
     args = parser.parse_args()
-    result = asyncio.run(measure(args.threads, args.count, args.llm_median_s, args.llm_sigma))
+    result = asyncio.run(
+        measure(
+            args.threads,
+            args.count,
+            args.llm_median_s,
+            args.llm_sigma,
+            args.llm_requests_per_minute,
+        )
+    )
     print(json.dumps(result))
 
 

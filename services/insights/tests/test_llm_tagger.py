@@ -21,9 +21,10 @@ from insights.handlers import Insights, handle_feedback_completed
 from insights.llm_tagger import LlmTagger
 from insights.offline import OfflineTagger
 from insights.settings import InsightsSettings
-from insights.tagging import Proposal
+from insights.tagging import Proposal, TaggerBusy
 from insights.taxonomy import Topic
 from insights.taxonomy_source import StaticTaxonomy
+from service_runtime.failures import TransientError
 from standins.openai_api import Answer, Failure, Latency, OpenAIState, create_app
 from standins.serving import serve_in_thread
 
@@ -126,6 +127,31 @@ def test_an_llm_that_is_away_leaves_the_tagging_to_the_offline_tagger(
     assert tags == offline.tag([text], taxonomy=TAXONOMY)[0] and tags.tagger == "offline"
 
 
+def test_a_rate_limit_keeps_the_feedback_for_the_model(
+    llm: tuple[OpenAIState, str], offline: OfflineTagger
+) -> None:
+    # Over the account's requests a minute the model will answer later: the feedback waits
+    # (the consumer loop tries it again) rather than take the offline tagger's tags.
+    state, url = llm
+    state.then(Failure(429, retry_after_s=0.1), Failure(429, code="insufficient_quota"))
+    with pytest.raises(TaggerBusy):
+        tagger(url, offline).tag(["The courier lost my parcel."], taxonomy=TAXONOMY)
+    # An account out of credit is another matter: waiting does not clear it.
+    (tags,) = tagger(url, offline).tag(["The courier lost my parcel."], taxonomy=TAXONOMY)
+    assert tags.tagger == "offline"
+
+
+async def test_a_rate_limited_feedback_is_a_transient_failure(
+    llm: tuple[OpenAIState, str], offline: OfflineTagger
+) -> None:
+    state, url = llm
+    state.then(Failure(429))
+    deps = Insights(tagger(url, offline), StaticTaxonomy(TAXONOMY, version=1), _Collected())
+    with pytest.raises(TransientError, match="rate-limited"):
+        event, envelope = _completed(1)
+        await handle_feedback_completed(event, envelope, deps=deps)
+
+
 def test_the_tags_name_the_model_that_answered(
     llm: tuple[OpenAIState, str], offline: OfflineTagger
 ) -> None:
@@ -151,9 +177,11 @@ def test_evaluate_measures_the_llm_tagger_the_service_would_use(
         return json.dumps(tags | {"summary": "s", "proposal": None})
 
     state.default = respond
+    state.then(Failure(429, retry_after_s=0.1))  # over the rate limit once: that row waits
     for name, value in {"OPENAI_API_KEY": "sk-stand-in", "OPENAI_BASE_URL": url}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("TAGGER_THREADS", "8")
+    monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")  # the 429 reaches the tagger
     taxonomy, data = tmp_path / "t.json", tmp_path / "d.jsonl"
     taxonomy.write_text(json.dumps([t.model_dump() for t in TAXONOMY]))
     rows = [{"text": "Late again.", "topics": ["delivery"], "sentiment": "negative"}] * 4

@@ -34,6 +34,7 @@ class Failure:
     status: int
     retry_after_s: float | None = None
     message: str = "scripted failure"
+    code: str | None = None  # the error's code, as "insufficient_quota" for a 429 out of credit
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,10 @@ class OpenAIState:
         self.then(Answer(json.dumps(verdict)))
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    kind = "rate_limit_exceeded" if status == 429 else "server_error"
+def _error(
+    status: int, message: str, headers: dict[str, str] | None = None, code: str | None = None
+) -> JSONResponse:
+    kind = code or ("rate_limit_exceeded" if status == 429 else "server_error")
     body = {"error": {"message": message, "type": kind, "param": None, "code": kind}}
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -175,7 +178,7 @@ async def _answer(state: OpenAIState, body: dict[str, Any]) -> JSONResponse:
         step = state.script.pop(0) if state.script else None
     if isinstance(step, Failure):
         headers = {"retry-after": str(step.retry_after_s)} if step.retry_after_s else None
-        return _error(step.status, step.message, headers)
+        return _error(step.status, step.message, headers, step.code)
     if isinstance(step, Stall):
         await asyncio.sleep(step.seconds)
         step = None

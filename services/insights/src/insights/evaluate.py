@@ -24,7 +24,7 @@ from insights.llm_tagger import tagger_for
 from insights.offline import OfflineTagger
 from insights.scoring import Labelled, score
 from insights.settings import TaggerSettings
-from insights.tagging import SENTIMENTS, Tagger, Tags
+from insights.tagging import SENTIMENTS, Tagger, TaggerBusy, Tags
 from insights.taxonomy import Topic, load_taxonomy
 
 BATCH = 256
@@ -80,8 +80,22 @@ def tag_all(
     """Tags for every text, in batches, `threads` batches at a time."""
     batches = [texts[start : start + batch] for start in range(0, len(texts), batch)]
     with ThreadPoolExecutor(threads) as pool:
-        tagged = pool.map(lambda some: tagger.tag(some, taxonomy=taxonomy), batches)
+        tagged = pool.map(lambda some: _waiting_for_the_model(tagger, some, taxonomy), batches)
         return [tags for some in tagged for tags in some]
+
+
+def _waiting_for_the_model(
+    tagger: Tagger, texts: Sequence[str], taxonomy: Sequence[Topic]
+) -> list[Tags]:
+    """Tags for the texts; over the model's rate limit, the same again after a pause (doubling
+    to 30 s), as the service's consumer loop tries a rate-limited feedback again."""
+    pause = 1.0
+    while True:
+        try:
+            return tagger.tag(texts, taxonomy=taxonomy)
+        except TaggerBusy:
+            time.sleep(pause)
+            pause = min(pause * 2, 30.0)
 
 
 def chosen_tagger(name: str) -> tuple[Tagger, int, int]:

@@ -15,8 +15,9 @@ from feedback_contracts import (
     TagRequested,
     TopicProposal,
 )
-from insights.tagging import Tagger
+from insights.tagging import Tagger, TaggerBusy
 from insights.taxonomy_source import TaxonomySource
+from service_runtime.failures import TransientError
 from service_runtime.publishing import Publisher
 
 SOURCE = "feedback-intelligence/insights"
@@ -60,7 +61,10 @@ async def _tag(
     call = functools.partial(deps.tagger.tag, [text], taxonomy=taxonomy.topics)
     context = contextvars.copy_context()
     loop = asyncio.get_running_loop()
-    (tags,) = await loop.run_in_executor(deps.executor, context.run, call)
+    try:
+        (tags,) = await loop.run_in_executor(deps.executor, context.run, call)
+    except TaggerBusy as busy:  # the record waits and is tried again, as for any dependency
+        raise TransientError(f"tagger rate-limited: {busy}") from busy
     proposal = tags.proposal and TopicProposal(
         label=tags.proposal.label, description=tags.proposal.description
     )

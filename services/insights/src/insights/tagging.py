@@ -32,6 +32,12 @@ class Tags:
     tagger: str = "offline"  # which tagger answered: `offline`, or the LLM's model
 
 
+class TaggerBusy(Exception):
+    """The tagger's model turned the call away for now (its requests or tokens a minute):
+    tag this feedback again later, rather than with a lesser tagger. Tagging keeps nobody
+    waiting, so its tags can wait for the model."""
+
+
 class Tagger(Protocol):
     """Tags feedback texts with the labels of the active topics given."""
 
