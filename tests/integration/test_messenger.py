@@ -181,3 +181,43 @@ async def test_63016_closes_the_window_until_the_customer_writes_again(
     assert (await send(written)).error_code == "window_closed"  # type: ignore[union-attr]
     assert isinstance(await send(datetime.now(UTC)), ReplySent)  # the customer wrote again
     assert state.attempts_to[recipient] == 2
+
+
+async def test_sends_wait_for_a_slot_under_the_accounts_concurrency_limit() -> None:
+    # Twilio refuses an account's requests beyond its concurrency limit (20429); the sender
+    # keeps to its share (TWILIO_MAX_CONCURRENT), so sends queue here instead.
+    import asyncio
+
+    from messenger.sending import SendError, TwilioMessageSender
+    from standins.faults import Faults
+
+    state = TwilioState(ACCOUNT, TOKEN, send_latency_s=0.2, faults=Faults(max_concurrent=3))
+    server = serve_in_thread(twilio_app(state))
+
+    async def send_twelve(max_concurrent: int) -> list[str | BaseException]:
+        sender = TwilioMessageSender(
+            ACCOUNT, TOKEN, api_base_url=server.url, timeout_s=10, max_concurrent=max_concurrent
+        )
+        try:
+            sends = [
+                sender.send(
+                    to=f"whatsapp:+1555000{n:04d}",
+                    from_="whatsapp:+1415",
+                    body="Hi",
+                    status_callback=None,
+                )
+                for n in range(12)
+            ]
+            return await asyncio.gather(*sends, return_exceptions=True)
+        finally:
+            await sender.close()
+
+    try:
+        uncapped = await send_twelve(12)
+        capped = await send_twelve(3)
+    finally:
+        server.stop()
+    refused = [r for r in uncapped if isinstance(r, SendError)]
+    assert refused and all((r.status, r.code) == (429, 20429) for r in refused)
+    assert all(isinstance(r, str) for r in capped)  # every one sent, none refused
+    assert state.faults.outcomes["answered"] == 12 + 12 - len(refused)

@@ -50,6 +50,7 @@ def twilio_and_dynamodb(settings: MessengerSettings) -> MessengerAdapters:
         settings.twilio_auth_token.get_secret_value(),
         api_base_url=settings.twilio_api_base_url,
         timeout_s=settings.twilio_timeout_s,
+        max_concurrent=settings.twilio_max_concurrent,
     )
     return MessengerAdapters(
         sender=sender,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
@@ -75,12 +76,21 @@ class TwilioMessageSender:
     Twilio's latency does not cap the sends a second."""
 
     def __init__(
-        self, account_sid: str, auth_token: str, *, api_base_url: str | None, timeout_s: float
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        api_base_url: str | None,
+        timeout_s: float,
+        max_concurrent: int = 100,
     ) -> None:
         self._http = AsyncTwilioHttpClient(timeout=timeout_s)
         self._client = Client(account_sid, auth_token, http_client=self._http)
         if api_base_url:
             self._client.api.base_url = api_base_url.rstrip("/")
+        # Twilio refuses an account's requests beyond its concurrency limit (20429): this
+        # process's share of it, so they wait here instead of being refused and retried.
+        self._slots = asyncio.Semaphore(max_concurrent)
 
     async def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> str:
         """Create the message through Twilio's Messages API."""
@@ -108,7 +118,8 @@ class TwilioMessageSender:
 
     async def _create(self, **fields: Any) -> str:
         try:
-            message = await self._client.messages.create_async(**fields)
+            async with self._slots:
+                message = await self._client.messages.create_async(**fields)
         except TwilioRestException as error:
             raise SendError(error.status, error.code, str(error.msg)) from error
         except aiohttp.ClientConnectorError as error:  # never reached Twilio: safe to retry
@@ -126,7 +137,8 @@ class TwilioMessageSender:
         a body, a message created up to CLOCK_SKEW before `since` counts; without one (any
         message), only one created since: the customer's previous message went just before."""
         try:
-            recent = await self._client.messages.list_async(to=to, from_=from_, limit=50)
+            async with self._slots:
+                recent = await self._client.messages.list_async(to=to, from_=from_, limit=50)
         except TwilioRestException as error:
             raise SendError(error.status, error.code, str(error.msg)) from error
         except (TimeoutError, aiohttp.ClientError) as error:
@@ -141,7 +153,8 @@ class TwilioMessageSender:
     async def messages_between(self, *, from_: str, to: str, limit: int) -> list[str]:
         """Twilio's Messages list, filtered by From and To (either direction of a chat)."""
         try:
-            found = await self._client.messages.list_async(from_=from_, to=to, limit=limit)
+            async with self._slots:
+                found = await self._client.messages.list_async(from_=from_, to=to, limit=limit)
         except TwilioRestException as error:
             raise SendError(error.status, error.code, str(error.msg)) from error
         except (TimeoutError, aiohttp.ClientError) as error:
@@ -154,9 +167,10 @@ class TwilioMessageSender:
         message = self._client.messages(message_sid)
         erased = 0
         try:
-            for media in await message.media.list_async():
-                erased += await _deleted(message.media(str(media.sid)).delete_async())
-            await _deleted(message.delete_async())
+            async with self._slots:  # its requests one after another, in one slot
+                for media in await message.media.list_async():
+                    erased += await _deleted(message.media(str(media.sid)).delete_async())
+                await _deleted(message.delete_async())
         except TwilioRestException as error:
             if error.status != 404:
                 raise SendError(error.status, error.code, str(error.msg)) from error

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from service_runtime.settings import ServiceSettings
 
@@ -27,6 +27,9 @@ class MessengerSettings(ServiceSettings):
     twilio_whatsapp_from: str
     twilio_api_base_url: str | None = None
     twilio_timeout_s: float = 10.0
+    # Requests to Twilio at once from this process. Twilio's default account limit is 100
+    # concurrent requests, shared by every replica: 100 divided by the replicas.
+    twilio_max_concurrent: int = Field(default=100, ge=1)
     status_callback_url: str | None = None
     send_rate_per_second: float = 80.0
     max_send_attempts: int = 4
