@@ -10,6 +10,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import httpx
@@ -168,8 +169,11 @@ def test_messenger_killed_with_sends_in_flight_delivers_each_reply_once(world: W
     world.llm.default = acknowledging_responder
     world.twilio.send_latency_s = 0.1  # Twilio's API takes its time to accept each message
     load = Load(world, "settle", 200, customers=100)
+    # Posted while the kill happens (4 s at least), so sends are in flight then on any machine:
+    # posted first, a fast run had sent every reply before the kill.
+    poster = ThreadPoolExecutor(1)
+    posting = poster.submit(load.post, pause_s=0.02)
     try:
-        load.post()
         wait(lambda: len(load.replies()) >= 5, 30, "no replies before the kill")
         # Killed while a send is under way (claimed, not yet marked sent), whatever the pace
         # the other services keep on this machine.
@@ -179,8 +183,10 @@ def test_messenger_killed_with_sends_in_flight_delivers_each_reply_once(world: W
         unsettled = claims_in_sending(world)
         world.system.start("messenger")
         world.system.wait_ready("messenger")
+        posting.result(timeout=120)  # every webhook accepted
         load.wait_for_every_reply()
     finally:
+        poster.shutdown()
         world.twilio.send_latency_s = 0.0
     assert replied_before_restart < len(load.bodies)
     assert unsettled, "the kill left no send unsettled"
