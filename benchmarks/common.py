@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlencode
@@ -71,22 +72,21 @@ def processes_of(program: str, *arguments: str) -> list[int]:
 def cpu_by_process(*, roots: Iterable[int] = ()) -> dict[str, float]:
     """CPU seconds used so far by this process ("driver"), every process it started, and the
     process trees of `roots` (a daemon such as PostgreSQL's postmaster), summed by name."""
-    parent_of: dict[int, int] = {}
+    children: dict[int, list[int]] = defaultdict(list)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:  # it exited meanwhile
                 continue
-            parent_of[int(entry.name)] = int(fields[1])
+            children[int(fields[1])].append(int(entry.name))
     me = os.getpid()
-    ours, grown = {me, *roots}, True
-    while grown:  # a child's pid need not be above its parent's: repeat until none is added
-        grown = False
-        for pid, parent in parent_of.items():
-            if parent in ours and pid not in ours:
-                ours.add(pid)
-                grown = True
+    ours: set[int] = set()
+    pending = [me, *roots]
+    while pending:
+        pid = pending.pop()
+        ours.add(pid)
+        pending += children[pid]
     totals: dict[str, float] = {}
     for pid in ours:
         try:
@@ -214,6 +214,9 @@ __all__ = [
     "exchange",
     "form_post",
     "free_port",
+    "machine_shares",
+    "machine_ticks",
+    "memory_kib",
     "percentile",
     "processes_of",
     "signed_request",

@@ -55,9 +55,10 @@ def read_rows(path: Path) -> list[Labelled]:
 
 def read_taxonomy(path: Path) -> list[Topic]:
     """The active topics of a taxonomy file, or a clear exit if it is not one."""
-    _read(path)  # a missing file is named as such
     try:
         return [t for t in load_taxonomy(path) if t.active]
+    except OSError as error:
+        raise SystemExit(f"{path}: {error.strerror}") from None
     except ValueError as error:  # JSONDecodeError and pydantic's ValidationError
         raise SystemExit(f"{path}: not a taxonomy: {error}") from None
 
