@@ -167,8 +167,11 @@ def test_dynamodb_unreachable_for_ten_seconds_loses_nothing(world: World) -> Non
 
 def test_messenger_killed_with_sends_in_flight_delivers_each_reply_once(world: World) -> None:
     world.llm.default = acknowledging_responder
-    world.twilio.send_latency_s = 0.1  # Twilio's API takes its time to accept each message
+    # Twilio's API takes its time to accept each message: a second, so a send seen in flight is
+    # still in flight when the kill lands (at 0.1 s, one run's sends all settled in between).
+    world.twilio.send_latency_s = 1.0
     load = Load(world, "settle", 200, customers=100)
+    settled_before = claims_in_sending(world)
     # Posted while the kill happens (4 s at least), so sends are in flight then on any machine:
     # posted first, a fast run had sent every reply before the kill.
     poster = ThreadPoolExecutor(1)
@@ -177,10 +180,10 @@ def test_messenger_killed_with_sends_in_flight_delivers_each_reply_once(world: W
         wait(lambda: len(load.replies()) >= 5, 30, "no replies before the kill")
         # Killed while a send is under way (claimed, not yet marked sent), whatever the pace
         # the other services keep on this machine.
-        wait(lambda: bool(claims_in_sending(world)), 30, "no send in flight to kill")
+        wait(lambda: bool(claims_in_sending(world) - settled_before), 30, "no send to kill")
         world.system.kill("messenger")  # sends in flight: some reached Twilio, some not
         replied_before_restart = len(load.replies())
-        unsettled = claims_in_sending(world)
+        unsettled = claims_in_sending(world) - settled_before
         world.system.start("messenger")
         world.system.wait_ready("messenger")
         posting.result(timeout=120)  # every webhook accepted
@@ -193,13 +196,14 @@ def test_messenger_killed_with_sends_in_flight_delivers_each_reply_once(world: W
     assert load.answered_once()
 
 
-def claims_in_sending(world: World) -> list[str]:
-    """Reply parts the messenger claimed and never marked sent."""
-    dynamodb = boto3.resource(
+def claims_in_sending(world: World) -> set[str]:
+    """Reply parts the messenger claimed and never marked sent, from every page of the table."""
+    dynamodb = boto3.client(
         "dynamodb", region_name="us-east-1", endpoint_url=world.system.config.aws_endpoint
     )
-    items = dynamodb.Table("outbound_messages").scan()["Items"]
-    return [str(item["part_key"]) for item in items if item["state"] == "sending"]
+    pages = dynamodb.get_paginator("scan").paginate(TableName="outbound_messages")
+    items = (item for page in pages for item in page["Items"])
+    return {item["part_key"]["S"] for item in items if item["state"]["S"] == "sending"}
 
 
 def test_the_llm_and_twilio_failing_now_and_then_lose_nothing_and_send_nothing_twice(
