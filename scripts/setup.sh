@@ -6,6 +6,14 @@ cd "$(dirname "$0")/.."
 
 python_only=false
 [ "${1:-}" = "--python" ] && python_only=true   # `make dev` needs the Python packages only
+
+# The interpreter: the distribution's python3 when it is 3.11 or newer. Debian builds it with PGO
+# and LTO, as the official python images the services ship in are built; pyenv's default build
+# is neither, and on it the pipeline spent ~20 % more CPU a message (docs/benchmarks.md).
+# UV_PYTHON, when set, wins; uv recreates .venv when its interpreter is another one.
+if [ -z "${UV_PYTHON:-}" ] && /usr/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  export UV_PYTHON=/usr/bin/python3
+fi
 if $python_only; then
   command -v uv >/dev/null || python3 -m pip install -q uv
   UV_PYTHON_DOWNLOADS=never uv sync --locked --all-packages -q
