@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from service_runtime.dynamo import BatchedGets
+
 Keyword = Literal["opt_out", "opt_in", "help"]
 WINDOW = timedelta(hours=24)  # free-form messages only this long after the customer's last
 
@@ -95,13 +97,12 @@ class DynamoConsentStore:
 
     def __init__(self, table: Any) -> None:
         self._table = table
+        self._reads = BatchedGets(table, key=("sender_id",))
 
     async def get(self, customer: str) -> Consent:
-        """Strongly consistent: a STOP handled a moment ago is seen."""
-        found = await asyncio.to_thread(
-            self._table.get_item, Key={"sender_id": customer}, ConsistentRead=True
-        )
-        item = found.get("Item")
+        """Strongly consistent: a STOP handled a moment ago is seen. Reads made while another is
+        under way share one BatchGetItem, sent after each of them was asked for."""
+        item = await self._reads.get({"sender_id": customer})
         if not item:
             return Consent()
         return Consent(

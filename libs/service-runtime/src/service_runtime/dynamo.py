@@ -1,17 +1,20 @@
-"""DynamoDB helpers shared by the services that own tables: provisioning, batched puts."""
+"""DynamoDB helpers shared by the services that own tables: provisioning, batched puts and gets."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import deque
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
 MAX_BATCH = 25  # items in one BatchWriteItem
-Waiting = tuple[list[dict[str, Any]], "asyncio.Future[None]"]  # a caller's items, its answer
+MAX_GET_BATCH = 100  # keys in one BatchGetItem
+Item = dict[str, Any]
+Entry = TypeVar("Entry")
+Answer = TypeVar("Answer")
 
 
 def ensure_table(
@@ -54,65 +57,126 @@ def ensure_table(
         )
 
 
-class BatchedPuts:
-    """Unconditional puts into one table from concurrent handlers, written together.
+class _Batched(Generic[Entry, Answer]):
+    """Calls for concurrent handlers made together, on one table.
 
-    `put` returns once its items are stored. While one BatchWriteItem is under way, newly put
-    items wait and go into the next (25 items a call at most): when idle a call carries one
-    handler's items, under load many handlers'. A call's fixed cost was most of what the
-    handlers spent on these writes. A key put twice in one call is written once, the last."""
+    While one call is under way, new entries wait and go into the next (`limit` a call, one
+    caller's entries never split): when idle a call carries one handler's entries, under load
+    many handlers'. An entry never joins a call already sent, so every call is made after each
+    of its callers asked. A call's fixed cost was most of what the handlers spent on these."""
 
-    def __init__(self, table: Any, *, key: Sequence[str], max_attempts: int = 8) -> None:
+    def __init__(self, table: Any, *, key: Sequence[str], limit: int, max_attempts: int) -> None:
         self._table = table
         self._key = tuple(key)
+        self._limit = limit
         self._max_attempts = max_attempts
-        self._waiting: deque[Waiting] = deque()
-        self._writer: asyncio.Task[None] | None = None
+        self._waiting: deque[tuple[list[Entry], asyncio.Future[list[Answer]]]] = deque()
+        self._caller: asyncio.Task[None] | None = None
 
-    async def put(self, items: Sequence[dict[str, Any]]) -> None:
-        """Store the items; raises what the write raised (the caller's event is retried)."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((list(items), done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_waiting())
-        await done
+    async def _submit(self, entries: list[Entry]) -> list[Answer]:
+        """The entries' answers, in order; raises what their call raised."""
+        done: asyncio.Future[list[Answer]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((entries, done))
+        if self._caller is None or self._caller.done():
+            self._caller = asyncio.create_task(self._call_waiting())
+        return await done
 
-    async def _write_waiting(self) -> None:
+    async def _call_waiting(self) -> None:
         while self._waiting:
             batch = self._take()
             try:
-                await asyncio.to_thread(self._write, [i for items, _ in batch for i in items])
+                answers = await asyncio.to_thread(self._call, [e for es, _ in batch for e in es])
             except Exception as error:
                 for _, done in batch:
                     if not done.done():
                         done.set_exception(error)
-            else:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_result(None)
+                continue
+            start = 0
+            for entries, done in batch:
+                if not done.done():
+                    done.set_result(answers[start : start + len(entries)])
+                start += len(entries)
 
-    def _take(self) -> list[Waiting]:
-        batch: list[Waiting] = []
+    def _take(self) -> list[tuple[list[Entry], asyncio.Future[list[Answer]]]]:
+        batch: list[tuple[list[Entry], asyncio.Future[list[Answer]]]] = []
         size = 0
-        while self._waiting and (not batch or size + len(self._waiting[0][0]) <= MAX_BATCH):
+        while self._waiting and (not batch or size + len(self._waiting[0][0]) <= self._limit):
             entry = self._waiting.popleft()
             batch.append(entry)
             size += len(entry[0])
         return batch
 
-    def _write(self, items: list[dict[str, Any]]) -> None:
-        unique = {tuple(item[name] for name in self._key): item for item in items}
-        requests = [{"PutRequest": {"Item": item}} for item in unique.values()]
-        for start in range(0, len(requests), MAX_BATCH):
-            self._write_all(requests[start : start + MAX_BATCH])
+    def _call(self, entries: list[Entry]) -> list[Answer]:
+        raise NotImplementedError
 
-    def _write_all(self, requests: list[dict[str, Any]]) -> None:
-        client, name, delay = self._table.meta.client, self._table.name, 0.05
+    def _key_of(self, item: Item) -> tuple[Any, ...]:
+        return tuple(item[name] for name in self._key)
+
+    def _until_processed(self, send: Callable[[list[Any]], list[Any]], requests: list[Any]) -> None:
+        """`send` the requests, then what it returns as unprocessed (throttled), backing off."""
+        delay = 0.05
         for _ in range(self._max_attempts):
-            answer = client.batch_write_item(RequestItems={name: requests})
-            requests = answer.get("UnprocessedItems", {}).get(name, [])
+            requests = send(requests)
             if not requests:
                 return
-            time.sleep(delay)  # throttled: back off before the unprocessed rest
+            time.sleep(delay)
             delay = min(delay * 2, 1.0)
-        raise RuntimeError(f"{len(requests)} items left unprocessed in {name}")
+        raise RuntimeError(f"{len(requests)} requests left unprocessed in {self._table.name}")
+
+
+class BatchedPuts(_Batched[Item, None]):
+    """Unconditional puts into one table from concurrent handlers, written together.
+
+    `put` returns once its items are stored (25 items a BatchWriteItem). A key put twice in one
+    call is written once, the last."""
+
+    def __init__(self, table: Any, *, key: Sequence[str], max_attempts: int = 8) -> None:
+        super().__init__(table, key=key, limit=MAX_BATCH, max_attempts=max_attempts)
+
+    async def put(self, items: Sequence[Item]) -> None:
+        """Store the items; raises what the write raised (the caller's event is retried)."""
+        await self._submit(list(items))
+
+    def _call(self, entries: list[Item]) -> list[None]:
+        unique = {self._key_of(item): item for item in entries}
+        requests = [{"PutRequest": {"Item": item}} for item in unique.values()]
+        client, name = self._table.meta.client, self._table.name
+
+        def send(chunk: list[Any]) -> list[Any]:
+            answer = client.batch_write_item(RequestItems={name: chunk})
+            return list(answer.get("UnprocessedItems", {}).get(name, []))
+
+        for start in range(0, len(requests), MAX_BATCH):
+            self._until_processed(send, requests[start : start + MAX_BATCH])
+        return [None] * len(entries)
+
+
+class BatchedGets(_Batched[Item, Item | None]):
+    """Strongly consistent gets by key from concurrent handlers, read together.
+
+    `get` returns the item as stored at a moment after it was called (so a write finished before
+    it is seen), or None; 100 keys a BatchGetItem, each key once."""
+
+    def __init__(self, table: Any, *, key: Sequence[str], max_attempts: int = 8) -> None:
+        super().__init__(table, key=key, limit=MAX_GET_BATCH, max_attempts=max_attempts)
+
+    async def get(self, key: Item) -> Item | None:
+        """The item with this key, or None; raises what the read raised."""
+        (item,) = await self._submit([key])
+        return item
+
+    def _call(self, entries: list[Item]) -> list[Item | None]:
+        keys = list({self._key_of(key): key for key in entries}.values())
+        client, name = self._table.meta.client, self._table.name
+        found: dict[tuple[Any, ...], Item] = {}
+
+        def send(chunk: list[Any]) -> list[Any]:
+            answer = client.batch_get_item(
+                RequestItems={name: {"Keys": chunk, "ConsistentRead": True}}
+            )
+            found.update((self._key_of(i), i) for i in answer["Responses"].get(name, []))
+            return list(answer.get("UnprocessedKeys", {}).get(name, {}).get("Keys", []))
+
+        for start in range(0, len(keys), MAX_GET_BATCH):
+            self._until_processed(send, keys[start : start + MAX_GET_BATCH])
+        return [found.get(self._key_of(key)) for key in entries]
