@@ -11,7 +11,8 @@ python_only=false
 # and LTO, as the official python images the services ship in are built; pyenv's default build
 # is neither, and on it the pipeline spent ~20 % more CPU a message (docs/benchmarks.md).
 # UV_PYTHON, when set, wins; uv recreates .venv when its interpreter is another one.
-if [ -z "${UV_PYTHON:-}" ] && /usr/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+new_enough() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
+if [ -z "${UV_PYTHON:-}" ] && new_enough /usr/bin/python3; then
   export UV_PYTHON=/usr/bin/python3
 fi
 if $python_only; then
