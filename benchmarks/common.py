@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -95,6 +96,13 @@ def cpu_by_process(*, roots: Iterable[int] = ()) -> dict[str, float]:
         except OSError:
             continue
     return totals
+
+
+def interpreter() -> str:
+    """The Python the services run on (the benchmark's own): how it was built moves every figure
+    here, a build without PGO needing about a fifth more CPU (docs/benchmarks.md)."""
+    name, version = platform.python_implementation(), platform.python_version()
+    return f"{name} {version} at {os.path.realpath(sys.executable)}"
 
 
 def machine_ticks() -> list[int]:

@@ -14,7 +14,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import ROOT, cpu_seconds, drive, free_port, signed_request, start_process, stop
+from common import (
+    ROOT,
+    cpu_seconds,
+    drive,
+    free_port,
+    interpreter,
+    signed_request,
+    start_process,
+    stop,
+)
 
 from harness.infrastructure import kafka
 from standins.twilio_webhooks import inbound_params
@@ -112,6 +121,7 @@ def main() -> None:
             for key, value in figures.items()
         },
         "throughput_ratio": round(ratio, 3),
+        "python": interpreter(),
         "target_met": ratio >= 0.5 and results["ingress"]["p99_ms"] < 50,
     }
     print(json.dumps(summary))

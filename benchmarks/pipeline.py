@@ -26,6 +26,7 @@ from common import (
     cpu_by_process,
     exchange,
     free_port,
+    interpreter,
     machine_shares,
     machine_ticks,
     memory_kib,
@@ -348,6 +349,7 @@ def main() -> None:
                 "cpu_ms_per_message_total": round(sum(cpu_used.values()) * 1000 / args.count, 2),
                 "machine_cpu_busy": machine["busy"],
                 "machine_cpu_steal": machine["steal"],
+                "python": interpreter(),
                 "target_met": lost == 0
                 and duplicated == 0
                 and throughput >= target_rate
