@@ -36,7 +36,9 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     values = copy / VALUES.relative_to(ROOT)
     text = values.read_text()
     values.write_text(text.replace("\ncomponents:\n", "\ncomponents:\n  echo: {}\n", 1))
-    run(copy, "uv", "lock", "--offline")
+    # Online: a re-resolution reads the index's pages, which the uv cache of a fresh machine
+    # lacks (`uv sync --locked` fetched only wheels). The other pins stay as locked.
+    run(copy, "uv", "lock")
     run(copy, sys.executable, "scripts/compose.py")
     return copy
 
