@@ -7,12 +7,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
+from pathlib import Path
 
 import httpx
 import pytest
 
-from harness.processes import free_port
+from harness.processes import free_port, port_open, stop, wait_until
 from service_runtime.app import YOUNG_COLLECTION_AFTER
 
 pytestmark = pytest.mark.integration
@@ -47,31 +47,19 @@ serve(app, ServiceSettings(service_name="probe", http_host="127.0.0.1", http_por
 """
 
 
-def start(port: int, mode: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-c", SERVICE, str(port), mode],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+def start(port: int, mode: str, log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", SERVICE, str(port), mode], stdout=out, stderr=out
+        )
 
 
-def gc_state(port: int, process: subprocess.Popen[bytes]) -> dict[str, int]:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            answer: dict[str, int] = httpx.get(f"http://127.0.0.1:{port}/gc", timeout=2).json()
-            return answer
-        except httpx.TransportError:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "the service did not answer"
-            time.sleep(0.1)
-
-
-def test_what_startup_built_is_frozen_out_of_the_collectors_scans() -> None:
-    port = free_port()
-    process = start(port, "ok")
+def test_what_startup_built_is_frozen_out_of_the_collectors_scans(tmp_path: Path) -> None:
+    port, log = free_port(), tmp_path / "service.log"
+    process = start(port, "ok", log)
     try:
-        state = gc_state(port, process)
+        wait_until(lambda: port_open(port), timeout_s=30, what="service", process=process, log=log)
+        state = httpx.get(f"http://127.0.0.1:{port}/gc", timeout=10).json()
         # The imports and what the lifespan built are frozen: full collections skip them.
         assert state["frozen"] > 10_000
         assert not state["built_scanned"]
@@ -80,14 +68,12 @@ def test_what_startup_built_is_frozen_out_of_the_collectors_scans() -> None:
         process.send_signal(signal.SIGTERM)  # uvicorn shuts down, then re-raises the signal
         assert process.wait(timeout=30) == -signal.SIGTERM
     finally:
-        process.kill()
-        process.wait()
+        stop(process)
 
 
-def test_an_app_that_cannot_start_exits_with_the_startup_failure_status() -> None:
-    process = start(free_port(), "fail")
+def test_an_app_that_cannot_start_exits_with_the_startup_failure_status(tmp_path: Path) -> None:
+    process = start(free_port(), "fail", tmp_path / "service.log")
     try:
         assert process.wait(timeout=60) == 3
     finally:
-        process.kill()
-        process.wait()
+        stop(process)
