@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from harness.processes import free_port, port_open, stop, wait_until
-from service_runtime.app import YOUNG_COLLECTION_AFTER
+from service_runtime.app import STARTUP_FAILURE, YOUNG_COLLECTION_AFTER
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +33,7 @@ async def lifespan(app):
 app = FastAPI(lifespan=lifespan)
 
 @app.get("/gc")
-def collector() -> dict[str, int]:
+def collector() -> dict[str, int | bool]:
     scanned = gc.get_objects()
     built = any(obj is app.state.built for obj in scanned)
     return {
@@ -74,6 +74,6 @@ def test_what_startup_built_is_frozen_out_of_the_collectors_scans(tmp_path: Path
 def test_an_app_that_cannot_start_exits_with_the_startup_failure_status(tmp_path: Path) -> None:
     process = start(free_port(), "fail", tmp_path / "service.log")
     try:
-        assert process.wait(timeout=60) == 3
+        assert process.wait(timeout=60) == STARTUP_FAILURE
     finally:
         stop(process)
