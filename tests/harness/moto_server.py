@@ -5,16 +5,30 @@ every connection, so each AWS call costs a TCP connect and a new server thread o
 This serves the same application (moto's `DomainDispatcherApplication`, built as `moto.server`
 and `ThreadedMotoServer` build it) from waitress with HTTP/1.1 keep-alive, and memoizes its
 host-to-backend lookup, which otherwise lists moto's package directory on every request.
+
+Two more of moto's per-request costs are cut here, with its behaviour unchanged: it lists a
+handler class's methods (`inspect.getmembers`) on every request to find the action, and it checks
+an item's 400 KB limit as each attribute is added by re-sizing every attribute already there
+(n²/2 sizings for an item of n attributes; moto's own copy of an item skips the check for that
+reason). Counted with valgrind (callgrind, instructions, so the machine's speed does not enter):
+a session put (20 attributes), a ledger claim and a get, in process, 15.3 M instructions before,
+13.9 M with the methods listed once a class, 12.0 M with both (-22 %).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 from typing import Any
 
+import moto.core.responses
 import waitress
+from moto.dynamodb.exceptions import ItemSizeTooLarge
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+ITEM_LIMIT = 405_000  # bytes: moto's limit (DynamoDB's 400 KB, as its manual tests found it)
 
 
 class MemoizedDispatcher(DomainDispatcherApplication):
@@ -31,6 +45,23 @@ class MemoizedDispatcher(DomainDispatcherApplication):
         return self._backends[host]
 
 
+def _item_sized_once(self: Item, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+    """`Item.__init__` with the size limit checked once, on the whole item: the same outcome,
+    since a prefix of the attributes is never larger than all of them."""
+    self.hash_key, self.range_key = hash_key, range_key
+    self.attrs = LimitedSizeDict()
+    dict.update(self.attrs, {key: DynamoType(value) for key, value in attrs.items()})
+    if self.size() > ITEM_LIMIT:
+        raise ItemSizeTooLarge
+
+
+def cut_per_request_costs() -> None:
+    """A class's methods are listed once, and a new item is sized once."""
+    listed = moto.core.responses.method_names_from_class
+    moto.core.responses.method_names_from_class = functools.cache(listed)
+    Item.__init__ = _item_sized_once  # type: ignore[method-assign]
+
+
 def main() -> None:
     """Serve moto on a loopback port until terminated."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -39,6 +70,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=6)
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto.server does, for its URLs
+    cut_per_request_costs()
     waitress.serve(
         MemoizedDispatcher(),
         host=args.host,
