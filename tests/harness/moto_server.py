@@ -13,6 +13,10 @@ an item's 400 KB limit as each attribute is added by re-sizing every attribute a
 reason). Counted with valgrind (callgrind, instructions, so the machine's speed does not enter):
 a session put (20 attributes), a ledger claim and a get, in process, 15.3 M instructions before,
 13.9 M with the methods listed once a class, 12.0 M with both (-22 %).
+
+The garbage collector is set as the services set theirs (`settle_collector`): in the default
+pipeline benchmark moto's collections took 5.5 % of its CPU, the longest 221 ms, every DynamoDB
+call waiting meanwhile; set, 2.4 %, the longest 30 ms.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import waitress
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+from service_runtime.collector import settle_collector
 
 ITEM_LIMIT = 405_000  # bytes: moto's limit (DynamoDB's 400 KB, as its manual tests found it)
 
@@ -71,8 +77,10 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto.server does, for its URLs
     cut_per_request_costs()
+    app = MemoizedDispatcher()
+    settle_collector()  # the stored items are what is left to scan
     waitress.serve(
-        MemoizedDispatcher(),
+        app,
         host=args.host,
         port=args.port,
         threads=args.threads,

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from harness.processes import free_port, port_open, stop, wait_until
-from service_runtime.app import STARTUP_FAILURE, YOUNG_COLLECTION_AFTER
+from service_runtime.app import STARTUP_FAILURE
+from service_runtime.collector import YOUNG_COLLECTION_AFTER
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import importlib
 import logging
 import socket
@@ -19,6 +18,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp
 
 from service_runtime.bodies import BodyGuard
+from service_runtime.collector import settle_collector
 from service_runtime.consuming import ConsumerConfig, ConsumerLoop, Handler
 from service_runtime.failures import Classifier
 from service_runtime.health import health_router
@@ -239,23 +239,15 @@ def serve(app: ASGIApp, settings: ServiceSettings) -> None:
 
 
 STARTUP_FAILURE = 3  # uvicorn's exit code when the app did not start
-YOUNG_COLLECTION_AFTER = 10_000  # net allocations between young collections (CPython: 700)
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, with CPython's cyclic garbage collector set for a long-running service.
-
-    Once the app has started, what the imports and the startup built (the AWS SDK's service
-    models, the clients: ~180,000 objects in the analyzer) is frozen out of the collector's
-    scans, having been collected once, and young collections run after 10,000 net allocations
-    instead of 700, so fewer of a turn's short-lived objects are scanned and promoted. In the
-    default pipeline benchmark the analyzer's collections took 9.0-9.3 % of its CPU, the longest
-    ~200 ms; frozen, 6.1-6.4 %; with the threshold too, 1.9 %, the messenger's 4.1 % -> 0.75 %
-    (docs/benchmarks.md)."""
+    """uvicorn's server, with the garbage collector set for a long run once the app has started
+    (`settle_collector`). In the default pipeline benchmark the analyzer's collections took
+    9.0-9.3 % of its CPU, the longest ~200 ms; frozen, 6.1-6.4 %; with the threshold too, 1.9 %,
+    the messenger's 4.1 % -> 0.75 % (docs/benchmarks.md)."""
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
-            gc.collect()
-            gc.freeze()
-            gc.set_threshold(YOUNG_COLLECTION_AFTER, *gc.get_threshold()[1:])
+            settle_collector()
