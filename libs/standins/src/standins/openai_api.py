@@ -67,7 +67,9 @@ class Latency:
 
 @dataclass
 class OpenAIState:
-    """Scripted steps, served in order; then `default` answers; every request is recorded."""
+    """Scripted steps, served in order; then `default` answers; every request is recorded,
+    unless `recorded` is off (the stand-in's own process, where nothing reads them: a long run
+    would hold every body, and its garbage collector would walk them all)."""
 
     script: list[Step] = field(default_factory=list)
     default: Responder | None = None
@@ -76,6 +78,7 @@ class OpenAIState:
     faults: Faults = field(default_factory=Faults)  # server errors and the rate limit
     draw: random.Random = field(default_factory=random.Random)
     requests: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    recorded: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
     in_flight: int = 0  # requests being answered now
     peak_in_flight: int = 0  # the most ever answered at once: how concurrent a client is
@@ -172,7 +175,8 @@ async def _answer(state: OpenAIState, body: dict[str, Any]) -> JSONResponse:
         return _error(500, "The server had an error while processing your request.")
     response_format = body.get("response_format") or {}
     with state.lock:
-        state.requests.append((time.monotonic(), body))
+        if state.recorded:
+            state.requests.append((time.monotonic(), body))
         if response_format.get("type") == "json_schema" and not state.supports_json_schema:
             return _error(400, "Invalid parameter: 'response_format' of type 'json_schema'")
         step = state.script.pop(0) if state.script else None
@@ -240,6 +244,7 @@ def main() -> None:
         latency=latency,
         faults=faults,
         draw=random.Random(args.seed),
+        recorded=False,
     )
     uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
 
