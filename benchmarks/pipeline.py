@@ -39,6 +39,7 @@ from common import (
 
 from harness.infrastructure import aws, kafka, postgres
 from harness.system import SystemConfig, start_system
+from standins.openai_api import Latency
 from standins.twilio_webhooks import inbound_params
 
 Webhook = tuple[str, bytes]  # the message body (to match its reply) and the signed request
@@ -138,6 +139,28 @@ def wait_for_replies(
         if not lost or time.monotonic() > deadline:
             return sent
         time.sleep(0.5)
+
+
+# The p99 a real model's speed leaves the pipeline: the issue's 8 s less the 6.06 s p99 of its
+# model (median 1.5 s, sigma 0.6), rounded down so that run's target stays 8 s.
+PIPELINE_P99_ALLOWANCE_S = 1.9
+
+
+def targets(args: argparse.Namespace) -> tuple[float, float]:
+    """The replies a second and the p99 (ms) a run must reach.
+
+    The issue sets two: an instant LLM, >= 100/s with p99 under 500 ms; a model at median 1.5 s,
+    sigma 0.6, with 100/s offered, >= 95/s with p99 <= 8 s. Other settings keep those bars, moved
+    only as far as the settings themselves move them: a run cannot give more than it is offered
+    (95 % of that, where it is lower), nor answer faster than its model's own p99 plus the
+    allowance the issue's 8 s leaves, nor faster than a Twilio that takes time to accept a send.
+    """
+    twilio_s = args.twilio_latency_ms / 1000
+    if args.llm_median_s == 0:
+        return min(100.0, 0.95 * args.rate), 500.0 + args.twilio_latency_ms
+    model_p99_s = Latency(args.llm_median_s, args.llm_sigma).quantile(0.99)
+    p99_s = max(8.0, model_p99_s + PIPELINE_P99_ALLOWANCE_S) + twilio_s
+    return min(95.0, 0.95 * args.rate), round(p99_s * 1000, 1)
 
 
 def main() -> None:
@@ -309,9 +332,7 @@ def main() -> None:
     # Latencies are the LLM's replies' ("Noted: ..."); offline answers are counted, not timed.
     p50 = round(percentile(latencies, 0.50) * 1000, 1) if latencies else None
     p99 = round(percentile(latencies, 0.99) * 1000, 1) if latencies else None
-    # The targets: with an instant LLM, >= 100/s and p99 under 500 ms; at a real model's speed
-    # the LLM's own tail sets p99, so it is 8 s, and 95% of the offered 100/s must come through.
-    target_rate, target_p99_ms = (100, 500) if args.llm_median_s == 0 else (95, 8000)
+    target_rate, target_p99_ms = targets(args)
     print(
         json.dumps(
             {
@@ -350,6 +371,8 @@ def main() -> None:
                 "machine_cpu_busy": machine["busy"],
                 "machine_cpu_steal": machine["steal"],
                 "python": interpreter(),
+                "target_replies_per_s": target_rate,
+                "target_p99_ms": target_p99_ms,
                 "target_met": lost == 0
                 and duplicated == 0
                 and throughput >= target_rate

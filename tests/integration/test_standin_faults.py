@@ -15,7 +15,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from standins.faults import Faults, Refusal
-from standins.openai_api import OpenAIState, acknowledging_responder, create_app
+from standins.openai_api import Latency, OpenAIState, acknowledging_responder, create_app
 from standins.serving import RunningServer, serve_in_thread
 from standins.twilio_api import TwilioState
 from standins.twilio_api import create_app as create_twilio_app
@@ -43,6 +43,16 @@ def test_the_rate_limit_allows_a_seconds_worth_at_once_and_says_when_to_come_bac
     clock.now += 10  # idle: no more than a second's worth is banked
     assert [faults.admit() is None for _ in range(3)] == [True, True, False]
     assert faults.outcomes["refused_rate"] == 2
+
+
+def test_the_latency_quantiles_are_where_its_delays_fall() -> None:
+    draw = random.Random(3)
+    latency = Latency(median_s=1.5, sigma=0.6)
+    delays = sorted(latency.sample(draw) for _ in range(20_000))
+    for share in (0.5, 0.9, 0.99):
+        assert latency.quantile(share) == pytest.approx(delays[int(share * len(delays))], rel=0.05)
+    assert Latency(median_s=2.0).quantile(0.99) == 2.0  # sigma 0: a fixed delay
+    assert Latency().quantile(0.99) == 0.0
 
 
 def test_the_concurrency_limit_counts_requests_until_they_are_answered() -> None:

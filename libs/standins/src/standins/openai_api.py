@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -63,6 +64,12 @@ class Latency:
         if self.median_s <= 0 or self.sigma <= 0:
             return max(self.median_s, 0.0)
         return draw.lognormvariate(math.log(self.median_s), self.sigma)
+
+    def quantile(self, share: float) -> float:
+        """The delay this share of answers stays within (the median at 0.5), in seconds."""
+        if self.median_s <= 0 or self.sigma <= 0:
+            return max(self.median_s, 0.0)
+        return self.median_s * math.exp(self.sigma * NormalDist().inv_cdf(share))
 
 
 @dataclass
