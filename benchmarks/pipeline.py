@@ -141,19 +141,19 @@ def wait_for_replies(
         time.sleep(0.5)
 
 
-# The p99 a real model's speed leaves the pipeline: the issue's 8 s less the 6.06 s p99 of its
-# model (median 1.5 s, sigma 0.6), rounded down so that run's target stays 8 s.
+# The p99 a real model's speed leaves the pipeline: the 8 s target less the 6.06 s p99 of the
+# model it was set for (median 1.5 s, sigma 0.6), rounded down so that run's target stays 8 s.
 PIPELINE_P99_ALLOWANCE_S = 1.9
 
 
 def targets(args: argparse.Namespace) -> tuple[float, float]:
     """The replies a second and the p99 (ms) a run must reach.
 
-    The issue sets two: an instant LLM, >= 100/s with p99 under 500 ms; a model at median 1.5 s,
+    Two are set: an instant LLM, >= 100/s with p99 under 500 ms; a model at median 1.5 s,
     sigma 0.6, with 100/s offered, >= 95/s with p99 <= 8 s. Other settings keep those bars, moved
     only as far as the settings themselves move them: a run cannot give more than it is offered
     (95 % of that, where it is lower), nor answer faster than its model's own p99 plus the
-    allowance the issue's 8 s leaves, nor faster than a Twilio that takes time to accept a send.
+    allowance the 8 s target leaves, nor faster than a Twilio that takes time to accept a send.
     """
     twilio_s = args.twilio_latency_ms / 1000
     if args.llm_median_s == 0:
