@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from service_runtime.logs import JsonFormatter, correlation_id, mask, register_secrets
-from service_runtime.settings import ServiceSettings, SettingsError, load_settings
+from service_runtime.settings import OptionalSecret, ServiceSettings, SettingsError, load_settings
 
 pytestmark = pytest.mark.unit
 
@@ -71,6 +71,20 @@ def test_placeholder_secret_refused_outside_local_mode() -> None:
                 environment="production", twilio_auth_token="changeme", database_url="x"
             )
         )
+
+
+class WithOptionalKey(ServiceSettings):
+    openai_api_key: OptionalSecret = None
+
+
+def test_an_optional_secret_set_empty_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docker compose passes `OPENAI_API_KEY: ${OPENAI_API_KEY:-}`: empty means no key."""
+    monkeypatch.setenv("FLASK_ENV", "local")
+    monkeypatch.setenv("OPENAI_API_KEY", "")
+    assert load_settings(WithOptionalKey).openai_api_key is None
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    key = load_settings(WithOptionalKey).openai_api_key
+    assert key is not None and key.get_secret_value() == "sk-x"
 
 
 def test_mask_hides_phone_numbers_and_secrets() -> None:

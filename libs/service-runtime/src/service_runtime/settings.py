@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import boto3
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_FILE = Path(".env")  # in the working directory, as the original service read it
+# An optional secret set to "" (compose's `${OPENAI_API_KEY:-}`, an empty Secret key) is unset.
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(lambda value: value or None)]
 PLACEHOLDERS = frozenset({"", "changeme", "change-me", "placeholder", "secret", "test", "local"})
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, model_validator
+from pydantic import model_validator
 
-from service_runtime.settings import ServiceSettings
+from service_runtime.settings import OptionalSecret, ServiceSettings
 
 
 class AnalyzerSettings(ServiceSettings):
@@ -16,7 +16,7 @@ class AnalyzerSettings(ServiceSettings):
     # process's rate (Little's law): 1,000 keeps 100 messages/s up to a 10 s mean. It is also the
     # OpenAI SDK's connection limit; beyond it a call would wait for a connection.
     kafka_max_in_flight: int = 1000
-    openai_api_key: SecretStr | None = None
+    openai_api_key: OptionalSecret = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-5-nano"
     # gpt-5-nano's list price per million tokens, for the cost estimate on each Feedback row

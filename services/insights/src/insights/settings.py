@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service_runtime.settings import ServiceSettings
+from service_runtime.settings import OptionalSecret, ServiceSettings
 
 
 class TaggerSettings(BaseSettings):
@@ -13,7 +13,7 @@ class TaggerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
-    openai_api_key: SecretStr | None = None  # none: the offline tagger
+    openai_api_key: OptionalSecret = None  # none: the offline tagger
     openai_base_url: str | None = None
     openai_model: str = "gpt-5-nano"
     openai_timeout_s: float = 20.0
