@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import shutil
 import subprocess
@@ -56,6 +57,12 @@ rootLogger.appenderRef.file.ref = FILE
 """
 
 
+def broker_properties(*, port: int, cport: int, data: str) -> dict[str, str]:
+    """The test broker's configuration, for a local process or a container alike."""
+    text = SERVER_PROPERTIES.format(port=port, cport=cport, data=data)
+    return dict(line.split("=", 1) for line in text.splitlines())
+
+
 def kafka_version() -> str:
     """The broker version the POM pins."""
     match = re.search(r"<kafka.version>([^<]+)</kafka.version>", POM.read_text())
@@ -65,7 +72,9 @@ def kafka_version() -> str:
 
 def ensure_jars() -> Path:
     """Download the broker and its runtime classpath once into the cache directory."""
-    target = CACHE / f"kafka-{kafka_version()}"
+    # Keyed by the POM's content, so that a changed dependency list fetches afresh.
+    digest = hashlib.sha256(POM.read_bytes()).hexdigest()[:8]
+    target = CACHE / f"kafka-{kafka_version()}-{digest}"
     marker = target / ".complete"
     if marker.exists():
         return target
@@ -128,7 +137,8 @@ def start_local_kafka(workdir: Path) -> LocalKafka:
     port, cport = free_port(), free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     props = workdir / "server.properties"
-    props.write_text(SERVER_PROPERTIES.format(port=port, cport=cport, data=workdir / "data"))
+    properties = broker_properties(port=port, cport=cport, data=str(workdir / "data"))
+    props.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
     log = workdir / "server.log"
     log4j = workdir / "log4j2.properties"
     log4j.write_text(LOG4J2.format(log=log))

@@ -1,7 +1,10 @@
-"""Deployment-check tools, fetched once into the cache: helm (Go module) and the Compose schema."""
+"""Deployment-check tools, fetched once into the cache: helm and the other Go programs the
+container tests run (each pinned by a wrapper module's go.mod in this repository), and the
+Compose schema."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -28,7 +31,7 @@ def ensure_helm() -> Path:
     if not helm.exists():
         result = subprocess.run(
             [_go(), "install", HELM_MODULE],
-            env={**_go_env(), "GOBIN": str(helm.parent)},
+            env={**go_env(), "GOBIN": str(helm.parent)},
             capture_output=True,
             text=True,
             check=False,
@@ -38,11 +41,33 @@ def ensure_helm() -> Path:
     return helm
 
 
+def go_build(module: Path, package: str, *, ldflags: str = "", name: str | None = None) -> Path:
+    """A program built from `package` as the wrapper module at `module` pins it, once: the
+    binary is kept under the cache, keyed by the module's go.mod and go.sum."""
+    digest = hashlib.sha256(
+        b"".join((module / name).read_bytes() for name in ("go.mod", "go.sum"))
+    ).hexdigest()[:12]
+    binary = CACHE / "go" / f"{module.name}-{digest}" / (name or package.rsplit("/", 1)[-1])
+    if binary.exists():
+        return binary
+    result = subprocess.run(
+        [_go(), "build", "-trimpath", f"-ldflags=-s -w {ldflags}", "-o", str(binary), package],
+        cwd=module,
+        env={**go_env(), "CGO_ENABLED": "0"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise InfrastructureError(f"building {package} failed:\n{result.stderr[-3000:]}")
+    return binary
+
+
 def compose_schema() -> Path:
     """The Compose specification's JSON schema, as the compose-go module ships it."""
     result = subprocess.run(
         [_go(), "mod", "download", "-json", COMPOSE_GO_MODULE],
-        env=_go_env(),
+        env=go_env(),
         capture_output=True,
         text=True,
         check=False,
@@ -52,5 +77,5 @@ def compose_schema() -> Path:
     return Path(json.loads(result.stdout)["Dir"]) / "schema" / "compose-spec.json"
 
 
-def _go_env() -> dict[str, str]:
+def go_env() -> dict[str, str]:
     return {**os.environ, "GOFLAGS": "-mod=mod"}
