@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +35,48 @@ def docker_available() -> bool:
         return False
 
 
+@cache
+def use_containers() -> bool:
+    """Whether Kafka and PostgreSQL run as testcontainers (TEST_INFRASTRUCTURE); never a silent
+    fallback: `containers` without an engine is an error."""
+    mode = HARNESS.test_infrastructure
+    if mode == "processes":
+        return False
+    if docker_available():
+        from harness.containers import remove_orphans
+
+        remove_orphans()
+        return True
+    if mode == "containers":
+        raise InfrastructureError("TEST_INFRASTRUCTURE=containers, but no Docker engine answers")
+    return False
+
+
+@cache
+def _images() -> tuple[str, str]:
+    """The Kafka and PostgreSQL images: given ones, else built here (no registry needed)."""
+    if HARNESS.test_kafka_image and HARNESS.test_postgres_image:
+        return HARNESS.test_kafka_image, HARNESS.test_postgres_image
+    from harness.docker_images import infrastructure_images
+
+    built = infrastructure_images()
+    return HARNESS.test_kafka_image or built.kafka, HARNESS.test_postgres_image or built.postgres
+
+
 @contextmanager
 def kafka(workdir: Path) -> Iterator[Backend]:
     """A Kafka bootstrap address."""
     if given := HARNESS.test_kafka_bootstrap:
         yield Backend(given, f"Kafka at {given} (TEST_KAFKA_BOOTSTRAP)")
-    elif docker_available():
-        from testcontainers.community.kafka import KafkaContainer
+    elif use_containers():
+        from harness import containers
 
-        with KafkaContainer(f"apache/kafka:{kafka_version()}").with_kraft() as container:
-            address = container.get_bootstrap_server()
-            yield Backend(address, f"Apache Kafka {kafka_version()} (testcontainers) at {address}")
+        with containers.kafka(_images()[0]) as started:
+            yield Backend(
+                started.address,
+                f"Apache Kafka {kafka_version()} KRaft broker, testcontainers: image "
+                f"{started.image}, container {started.container_id}, at {started.address}",
+            )
     else:
         broker = start_local_kafka(workdir)
         try:
@@ -62,11 +94,15 @@ def postgres(workdir: Path) -> Iterator[Backend]:
     """A SQLAlchemy URL for a PostgreSQL database."""
     if given := HARNESS.test_database_url:
         yield Backend(given, "PostgreSQL from TEST_DATABASE_URL")
-    elif docker_available():
-        from testcontainers.community.postgres import PostgresContainer
+    elif use_containers():
+        from harness import containers
 
-        with PostgresContainer("postgres:16-alpine", driver="psycopg2") as container:
-            yield Backend(container.get_connection_url(), "PostgreSQL 16 (testcontainers)")
+        with containers.postgres(_images()[1]) as started:
+            yield Backend(
+                started.address,
+                f"PostgreSQL, testcontainers: image {started.image}, "
+                f"container {started.container_id}",
+            )
     else:
         server = start_local_postgres(workdir)
         try:
@@ -88,4 +124,12 @@ def aws(workdir: Path) -> Iterator[Backend]:
         server.stop()
 
 
-__all__ = ["Backend", "InfrastructureError", "aws", "docker_available", "kafka", "postgres"]
+__all__ = [
+    "Backend",
+    "InfrastructureError",
+    "aws",
+    "docker_available",
+    "kafka",
+    "postgres",
+    "use_containers",
+]
