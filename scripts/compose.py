@@ -50,7 +50,7 @@ def block(service: str, root: Path) -> str:
     for step in steps(service, root):
         text += (
             f"\n  {step}-{service}:\n    <<: *service\n    build:\n      <<: *build\n"
-            f'      args: {{SERVICE: {service}}}\n    restart: "no"\n'
+            f'      args: {{<<: *build-args, SERVICE: {service}}}\n    restart: "no"\n'
             f'    entrypoint: ["python", "-m", "{service}.{step}"]\n'
             f"    depends_on:\n      {STEPS[step]}:\n        condition: service_healthy\n"
             "    healthcheck:\n      disable: true\n"
@@ -64,7 +64,7 @@ def block(service: str, root: Path) -> str:
     }
     text += (
         f"\n  {service}:\n    <<: *service\n    build:\n      <<: *build\n"
-        f"      args: {{SERVICE: {service}}}\n"
+        f"      args: {{<<: *build-args, SERVICE: {service}}}\n"
     )
     text += "    depends_on:\n      <<: *ready\n" + _indent(depends, 6)
     environment = extra.pop("environment", {})
