@@ -6,7 +6,7 @@ TAGGING_DATA ?= ../shared/data
 # Every service folder is a package of the same name.
 PACKAGES := feedback_contracts service_runtime standins $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 
-.PHONY: help dev setup test lint typecheck schemas schemas-check compose compose-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs bench-tagging bench-llm-tagging bench-llm-client eval-conversations
+.PHONY: help dev setup images test lint typecheck schemas schemas-check compose compose-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs bench-tagging bench-llm-tagging bench-llm-client eval-conversations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -15,11 +15,15 @@ dev: ## Run the whole system locally on embedded defaults, with the WhatsApp emu
 	bash scripts/setup.sh --python
 	$(RUN) python scripts/dev.py
 
-setup: ## Install Debian packages, Python packages (uv) and the Kafka jars
+setup: ## Install Debian packages, Python packages (uv), the Kafka jars, a Docker engine and the control plane
 	bash scripts/setup.sh
 
-test: setup lint typecheck schemas-check compose-check ## Everything CI runs: lint, types, drift checks, all tests
-	$(RUN) pytest $(PYTEST_ARGS)
+test: setup lint typecheck schemas-check compose-check images ## Everything CI runs: lint, types, drift checks, all tests, both infrastructure paths
+	TEST_INFRASTRUCTURE=processes $(RUN) pytest $(PYTEST_ARGS)
+	TEST_INFRASTRUCTURE=containers $(RUN) pytest -m integration $(PYTEST_ARGS)
+
+images: ## Build every image (local base, infrastructure stand-ins, each service) and print their sizes
+	PYTHONPATH=tests $(RUN) python -m harness.docker_images
 
 compose: ## Render docker-compose.yml's service containers from the chart's components
 	$(RUN) python scripts/compose.py
@@ -30,7 +34,7 @@ compose-check: ## Fail when docker-compose.yml drifts from the chart's component
 unit: ## Unit tests only (no processes)
 	$(RUN) pytest -m unit $(PYTEST_ARGS)
 
-integration: ## Integration tests (real Kafka, PostgreSQL, moto)
+integration: ## Integration tests (real Kafka, PostgreSQL, moto); TEST_INFRASTRUCTURE=containers|processes picks the path
 	$(RUN) pytest -m integration $(PYTEST_ARGS)
 
 lint: ## ruff

@@ -28,6 +28,8 @@ command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || apt_packages+=(maven)
 command -v npm >/dev/null || apt_packages+=(nodejs npm)
 command -v chromium >/dev/null || apt_packages+=(chromium)
+command -v mmdebstrap >/dev/null || apt_packages+=(mmdebstrap)  # the local base image
+command -v openssl >/dev/null || apt_packages+=(openssl)  # the control plane's certificates
 # The browser test checks that emoji are drawn in colour: Chromium needs an emoji font.
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_packages+=(fonts-noto-color-emoji)
 if ((${#apt_packages[@]})); then
@@ -48,6 +50,11 @@ harness() { uv run --no-sync python -c "import sys; sys.path.insert(0, 'tests');
 echo "setup: Kafka broker jars in $(harness kafka ensure_jars)"
 echo "setup: helm at $(harness tools ensure_helm)"
 echo "setup: Compose schema at $(harness tools compose_schema)"
+echo "setup: Kubernetes control plane and kwok: $(harness kubernetes build_all)"
+
+# The container tests: a Docker engine (installed and started where none answers) with the
+# compose and buildx plugins. `make images` then builds every image on a local base.
+bash scripts/docker-engine.sh
 
 if [ ! -x tests/contract/twilio-prism/node_modules/.bin/prism ]; then
   echo "setup: installing Stoplight Prism and Twilio's OpenAPI specs (npm ci)"
