@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -77,7 +76,8 @@ def ensure_base() -> str:
             '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*',
             "bookworm",
             "-",
-            str(APT_SOURCES),
+            # The machine's own Debian mirror; elsewhere (Ubuntu, say) mmdebstrap's default.
+            *([str(APT_SOURCES)] if APT_SOURCES.exists() else []),
         ],
         stdout=subprocess.PIPE,
     )
@@ -198,4 +198,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -29,38 +29,28 @@ def ensure_helm() -> Path:
     """The helm binary, built from its Go module on first use."""
     helm = CACHE / "bin" / "helm"
     if not helm.exists():
-        result = subprocess.run(
-            [_go(), "install", HELM_MODULE],
-            env={**go_env(), "GOBIN": str(helm.parent)},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise InfrastructureError(f"building helm failed:\n{result.stderr[-3000:]}")
+        _go_run("install", HELM_MODULE, what="helm", GOBIN=str(helm.parent))
     return helm
 
 
 def go_build(module: Path, package: str, *, ldflags: str = "", name: str | None = None) -> Path:
     """A program built from `package` as the wrapper module at `module` pins it, once: the
     binary is kept under the cache, keyed by the module's go.mod and go.sum."""
-    digest = hashlib.sha256(
-        b"".join((module / name).read_bytes() for name in ("go.mod", "go.sum"))
-    ).hexdigest()[:12]
+    pins = b"".join((module / file).read_bytes() for file in ("go.mod", "go.sum"))
+    digest = hashlib.sha256(pins).hexdigest()[:12]
     binary = CACHE / "go" / f"{module.name}-{digest}" / (name or package.rsplit("/", 1)[-1])
-    if binary.exists():
-        return binary
+    if not binary.exists():
+        flags = ["-trimpath", f"-ldflags=-s -w {ldflags}", "-o", str(binary)]
+        _go_run("build", *flags, package, what=package, cwd=module, CGO_ENABLED="0")
+    return binary
+
+
+def _go_run(*args: str, what: str, cwd: Path | None = None, **env: str) -> None:
     result = subprocess.run(
-        [_go(), "build", "-trimpath", f"-ldflags=-s -w {ldflags}", "-o", str(binary), package],
-        cwd=module,
-        env={**go_env(), "CGO_ENABLED": "0"},
-        capture_output=True,
-        text=True,
-        check=False,
+        [_go(), *args], cwd=cwd, env={**go_env(), **env}, capture_output=True, text=True
     )
     if result.returncode != 0:
-        raise InfrastructureError(f"building {package} failed:\n{result.stderr[-3000:]}")
-    return binary
+        raise InfrastructureError(f"building {what} failed:\n{result.stderr[-3000:]}")
 
 
 def compose_schema() -> Path:
