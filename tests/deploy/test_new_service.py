@@ -55,7 +55,7 @@ def test_the_one_entry_makes_it_a_component_everywhere(repository: Path) -> None
     assert "services/echo" in workspace_members(repository)
     run(repository, sys.executable, "scripts/compose.py", "--check")
     compose = yaml.safe_load((repository / "docker-compose.yml").read_text())
-    assert compose["services"]["echo"]["build"]["args"] == {"SERVICE": "echo"}
+    assert compose["services"]["echo"]["build"]["args"]["SERVICE"] == "echo"
     assert compose["services"]["echo"]["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
