@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -16,6 +16,7 @@ from service_runtime.publishing import KafkaPublisher
 from service_runtime.tracing import setup_tracing
 
 _used: dict[str, str] = {}
+_measured: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -61,13 +62,23 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("AWS_PROFILE", None)
 
 
+@pytest.fixture(scope="session")
+def report() -> Callable[[str], None]:
+    """Add a line to the report's `measured` section (image sizes, start-up times)."""
+    return _measured.append
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Name the real components the integration and e2e tests ran against."""
-    if not _used:
-        return
-    terminalreporter.section("real infrastructure used")
-    for name, description in sorted(_used.items()):
-        terminalreporter.write_line(f"{name}: {description}")
+    """Name the real components the integration and e2e tests ran against, and what the
+    container tests measured."""
+    if _used:
+        terminalreporter.section("real infrastructure used")
+        for name, description in sorted(_used.items()):
+            terminalreporter.write_line(f"{name}: {description}")
+    if _measured:
+        terminalreporter.section("measured")
+        for line in _measured:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

@@ -130,7 +130,9 @@ def photo() -> bytes:
     return out.getvalue()
 
 
-def test_a_conversation_with_a_photo_through_the_published_ports(stack: Stack) -> None:
+def test_a_conversation_with_a_photo_through_the_published_ports(
+    stack: Stack, report: Callable[[str], None]
+) -> None:
     api = httpx.Client(base_url=PERSISTENCE, headers={"Authorization": f"Bearer {API_SECRET}"})
     topic = {"label": "leaks", "description": "Water leaking, dripping or spilling from it."}
     assert api.post("/topics", json=topic).status_code in (200, 201)
@@ -186,9 +188,9 @@ def test_a_conversation_with_a_photo_through_the_published_ports(stack: Stack) -
         return None
 
     spanned = wait(trace_services, 60, "a trace of the last message through the services")
-    print(
-        f"\ncompose: up to healthy {stack.up_s:.0f} s, up to the first reply {first_reply_s:.0f} s;"
-        f" the last message's trace spans {sorted(spanned)}"
+    report(
+        f"docker compose up: services answering after {stack.up_s:.0f} s, the first reply after"
+        f" {first_reply_s:.0f} s; the last message's trace spans {', '.join(sorted(spanned))}"
     )
 
 

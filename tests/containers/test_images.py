@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -50,7 +50,7 @@ def running(images: dict[str, str]) -> Iterator[dict[str, str]]:
 
 @pytest.mark.parametrize("service", [*services(), "standins"])
 def test_runs_as_a_non_root_user_without_dev_dependencies(
-    images: dict[str, str], service: str
+    images: dict[str, str], service: str, report: Callable[[str], None]
 ) -> None:
     image = images[service]
     assert docker("image", "inspect", "--format", "{{.Config.User}}", image) == "10001:10001"
@@ -60,7 +60,7 @@ def test_runs_as_a_non_root_user_without_dev_dependencies(
         f"print(os.getuid(), [m for m in {DEV_ONLY!r} if u.find_spec(m)])",
     )  # fmt: skip
     assert found == "10001 []", found
-    print(f"\n{image}: {size_mb(image):.0f} MB")
+    report(f"image {image}: {size_mb(image):.0f} MB, user 10001, no dev dependencies")
 
 
 def test_every_entrypoint_answers_its_health_probe(running: dict[str, str]) -> None:

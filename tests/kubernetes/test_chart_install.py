@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -102,9 +102,17 @@ def install(plane: ControlPlane, namespace: str, values: Path, *extra: str) -> s
     )  # fmt: skip
 
 
-def test_required_values_install_upgrade_rollback_and_uninstall(cluster: ControlPlane) -> None:
+def test_required_values_install_upgrade_rollback_and_uninstall(
+    cluster: ControlPlane, report: Callable[[str], None]
+) -> None:
     namespace = restricted_namespace(cluster, "feedback")
+    started = time.monotonic()
     install(cluster, namespace, REQUIRED)
+    server = json.loads(cluster.kubectl("version", "-o", "json"))["serverVersion"]["gitVersion"]
+    report(
+        f"helm install --wait --atomic, ci/required-values.yaml, Pod Security restricted, "
+        f"Kubernetes {server}: deployed in {time.monotonic() - started:.0f} s"
+    )
     deployments = objects(cluster, namespace, "deployments")
     assert deployments and all(
         d["status"].get("availableReplicas", 0) == d["spec"]["replicas"] for d in deployments
