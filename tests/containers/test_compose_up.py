@@ -177,14 +177,15 @@ def test_a_conversation_with_a_photo_through_the_published_ports(
     s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=AWS)
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read()[:2] == b"\xff\xd8"
 
-    # One trace spans the services, from the webhook to the row, in the collector's backend.
+    # One trace spans every service, from the webhook to the send, the row and its tags, in the
+    # collector's backend (each service's exporter flushes on its own schedule: wait for all).
     def trace_services() -> set[str] | None:
         query = urllib.parse.urlencode({"service": "ingress", "limit": 200, "lookback": "1h"})
         for trace in get_json(f"{JAEGER}/api/traces?{query}")["data"]:
             tags = [t for s in trace["spans"] for t in s.get("tags", [])]
             if any(t["value"] == last["MessageSid"] for t in tags):
                 names = {p["serviceName"] for p in trace["processes"].values()}
-                return names if names >= {"ingress", "analyzer", "messenger"} else None
+                return names if names >= set(services()) else None
         return None
 
     spanned = wait(trace_services, 60, "a trace of the last message through the services")
