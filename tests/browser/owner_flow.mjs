@@ -15,9 +15,17 @@ try {
     await page.fill("#t-description", description);
     await page.click("#add-topic");
   }
-  // The re-tag reaches the rows; the page refreshes on "Show".
+  // The re-tag reaches the rows; the page refreshes on "Show". The cards and the topic bars come
+  // from two requests, so wait until both show it.
+  const shown = () =>
+    page.evaluate(
+      (label) =>
+        [...document.querySelectorAll(".card .chip")].some((c) => c.textContent.trim() === label) &&
+        [...document.querySelectorAll(".topic-bar")].some((b) => b.textContent.trim().startsWith(label)),
+      topic,
+    );
   const deadline = Date.now() + 60000;
-  while (!(await page.$(`.card .chip >> text="${topic}"`))) {
+  while (!(await shown())) {
     if (Date.now() > deadline) throw new Error(`no feedback shows the topic ${topic}`);
     await page.click("#apply");
     await page.waitForTimeout(1000);
