@@ -62,10 +62,8 @@ def wait(condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
     raise AssertionError(f"{what} within {timeout_s:.0f} s")
 
 
-def get_json(url: str, *, token: str | None = None) -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=10) as response:
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.docker_images import infrastructure_images, service_images, size_mb
+from harness.docker_images import docker, python_image, service_images, size_mb
 from harness.registry import ROOT, services
 
 pytestmark = pytest.mark.containers
@@ -21,17 +21,11 @@ DEV_ONLY = ("pytest", "mypy", "ruff", "moto", "testcontainers", "hypothesis")
 
 @pytest.fixture(scope="module")
 def images() -> dict[str, str]:
-    built = service_images(infrastructure_images().python)
+    built = service_images(python_image())
     return dict(zip((*services(), "standins"), built, strict=True))
 
 
-def docker(*args: str) -> str:
-    result = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout.strip()
-
-
-def compose_environment() -> dict[str, Any]:
+def compose_settings() -> dict[str, Any]:
     """The settings every service gets under docker compose (its `x-service` environment)."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     return {k: v for k, v in compose["x-service"]["environment"].items() if "${" not in str(v)}
@@ -40,7 +34,7 @@ def compose_environment() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def running(images: dict[str, str]) -> Iterator[dict[str, str]]:
     """Every component's container, started at once with compose's settings and no Kafka."""
-    env = [f"--env={key}={value}" for key, value in compose_environment().items()]
+    env = [f"--env={key}={value}" for key, value in compose_settings().items()]
     started = {name: docker("run", "--detach", "--rm", *env, images[name]) for name in services()}
     try:
         yield started

@@ -42,11 +42,11 @@ class InfrastructureImages:
 
 
 def docker(*args: str) -> str:
-    """Run the docker CLI; its stdout, or InfrastructureError with its stderr."""
+    """Run the docker CLI; its stdout stripped, or InfrastructureError with its stderr."""
     result = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise InfrastructureError(f"docker {' '.join(args[:3])} failed:\n{result.stderr[-4000:]}")
-    return result.stdout
+    return result.stdout.strip()
 
 
 def exists(image: str) -> bool:
@@ -116,26 +116,42 @@ def moto_version() -> str:
     return version("moto")
 
 
-def infrastructure_images() -> InfrastructureImages:
-    """Build (or reuse, through the build cache) the infrastructure stand-ins."""
-    base = ensure_base()
-    python = build("feedback-intelligence/python:3.11-local", LOCAL / "python", BASE_IMAGE=base)
+def python_image() -> str:
+    """Debian's Python 3.11 on the local base: the services' PYTHON_IMAGE."""
+    return build(
+        "feedback-intelligence/python:3.11-local", LOCAL / "python", BASE_IMAGE=ensure_base()
+    )
+
+
+def kafka_image() -> str:
+    """The broker's jars on Debian's Java, configured as apache/kafka is."""
     with _context(LOCAL / "kafka", jars=ensure_jars()) as context:
-        kafka = build(
-            f"feedback-intelligence/kafka:{kafka_version()}-local", context, BASE_IMAGE=base
-        )
+        tag = f"feedback-intelligence/kafka:{kafka_version()}-local"
+        return build(tag, context, BASE_IMAGE=ensure_base())
+
+
+def postgres_image() -> str:
+    """Debian's PostgreSQL, configured as the official image is."""
+    return build(
+        "feedback-intelligence/postgres:local", LOCAL / "postgres", BASE_IMAGE=ensure_base()
+    )
+
+
+def infrastructure_images() -> InfrastructureImages:
+    """Build (or reuse, through the build cache) every infrastructure stand-in compose needs."""
+    python = python_image()
     jaeger_binary = go_build(LOCAL / "jaeger", "github.com/jaegertracing/jaeger/cmd/jaeger")
     with _context(LOCAL / "jaeger", jaeger=jaeger_binary) as context:
-        jaeger = build("feedback-intelligence/jaeger:local", context, BASE_IMAGE=base)
-    postgres = build("feedback-intelligence/postgres:local", LOCAL / "postgres", BASE_IMAGE=base)
+        jaeger = build("feedback-intelligence/jaeger:local", context, BASE_IMAGE=ensure_base())
+    version = moto_version()
     moto = build(
-        f"feedback-intelligence/moto:{moto_version()}-local",
+        f"feedback-intelligence/moto:{version}-local",
         LOCAL / "moto",
         PYTHON_IMAGE=python,
-        MOTO_VERSION=moto_version(),
+        MOTO_VERSION=version,
     )
     return InfrastructureImages(
-        python=python, kafka=kafka, postgres=postgres, moto=moto, jaeger=jaeger
+        python=python, kafka=kafka_image(), postgres=postgres_image(), moto=moto, jaeger=jaeger
     )
 
 

@@ -52,26 +52,16 @@ def use_containers() -> bool:
     return False
 
 
-@cache
-def _images() -> tuple[str, str]:
-    """The Kafka and PostgreSQL images: given ones, else built here (no registry needed)."""
-    if HARNESS.test_kafka_image and HARNESS.test_postgres_image:
-        return HARNESS.test_kafka_image, HARNESS.test_postgres_image
-    from harness.docker_images import infrastructure_images
-
-    built = infrastructure_images()
-    return HARNESS.test_kafka_image or built.kafka, HARNESS.test_postgres_image or built.postgres
-
-
 @contextmanager
 def kafka(workdir: Path) -> Iterator[Backend]:
     """A Kafka bootstrap address."""
     if given := HARNESS.test_kafka_bootstrap:
         yield Backend(given, f"Kafka at {given} (TEST_KAFKA_BOOTSTRAP)")
     elif use_containers():
-        from harness import containers
+        from harness import containers, docker_images
 
-        with containers.kafka(_images()[0]) as started:
+        image = HARNESS.test_kafka_image or docker_images.kafka_image()
+        with containers.kafka(image) as started:
             yield Backend(
                 started.address,
                 f"Apache Kafka {kafka_version()} KRaft broker, testcontainers: image "
@@ -95,9 +85,10 @@ def postgres(workdir: Path) -> Iterator[Backend]:
     if given := HARNESS.test_database_url:
         yield Backend(given, "PostgreSQL from TEST_DATABASE_URL")
     elif use_containers():
-        from harness import containers
+        from harness import containers, docker_images
 
-        with containers.postgres(_images()[1]) as started:
+        image = HARNESS.test_postgres_image or docker_images.postgres_image()
+        with containers.postgres(image) as started:
             yield Backend(
                 started.address,
                 f"PostgreSQL, testcontainers: image {started.image}, "

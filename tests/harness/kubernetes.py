@@ -5,7 +5,6 @@ from the Go module proxy, pinned by the wrapper modules in tests/harness/kube.""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from harness.kafka import CACHE
 from harness.processes import InfrastructureError, free_port, port_open, stop, wait_until
-from harness.tools import go_build, go_env
+from harness.tools import downloaded_module, go_build, go_output
 
 KUBE = Path(__file__).with_name("kube")
 VERSION = "v1.37.2"
@@ -66,12 +65,13 @@ class ControlPlane:
 
     kubeconfig: Path
     workdir: Path
+    kubectl_binary: Path
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def kubectl(self, *args: str, check: bool = True) -> str:
         """kubectl against this control plane; its stdout."""
         result = subprocess.run(
-            [str(binary("kubectl")), f"--kubeconfig={self.kubeconfig}", *args],
+            [str(self.kubectl_binary), f"--kubeconfig={self.kubeconfig}", *args],
             capture_output=True,
             text=True,
             check=False,
@@ -92,7 +92,7 @@ def start_control_plane(workdir: Path) -> ControlPlane:
     paths = ensure_binaries()
     pki = workdir / "pki"
     _certificates(pki)
-    plane = ControlPlane(workdir / "admin.kubeconfig", workdir)
+    plane = ControlPlane(workdir / "admin.kubeconfig", workdir, paths["kubectl"])
     try:
         etcd_port, api_port = free_port(), free_port()
         _spawn(plane, "etcd", [str(paths["etcd"]), *_etcd_flags(workdir, etcd_port)])
@@ -279,31 +279,13 @@ def _kwok_stages() -> str:
 
 def go_module_dir(module: Path, path: str) -> Path:
     """Where the Go module cache holds `path` at the version the wrapper module pins."""
-    listed = subprocess.run(
-        ["go", "list", "-m", "-f", "{{.Dir}}", path],
-        cwd=module,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=go_env(),
-    )
-    if listed.returncode != 0 or not listed.stdout.strip():
-        raise InfrastructureError(f"go list -m {path} in {module}: {listed.stderr}")
-    return Path(listed.stdout.strip())
+    listed = go_output("list", "-m", "-f", "{{.Dir}}", path, what=f"go list -m {path}", cwd=module)
+    return Path(listed.strip())
 
 
 def keda_crds() -> list[Path]:
     """KEDA's CustomResourceDefinitions, as its Go module ships them (config/crd/bases)."""
-    downloaded = subprocess.run(
-        ["go", "mod", "download", "-json", KEDA_MODULE],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=go_env(),
-    )
-    if downloaded.returncode != 0:
-        raise InfrastructureError(f"fetching {KEDA_MODULE} failed: {downloaded.stderr}")
-    source = Path(json.loads(downloaded.stdout)["Dir"]) / "config" / "crd" / "bases"
+    source = downloaded_module(KEDA_MODULE) / "config" / "crd" / "bases"
     return sorted(source.glob("keda.sh_*.yaml"))
 
 

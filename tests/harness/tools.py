@@ -29,7 +29,7 @@ def ensure_helm() -> Path:
     """The helm binary, built from its Go module on first use."""
     helm = CACHE / "bin" / "helm"
     if not helm.exists():
-        _go_run("install", HELM_MODULE, what="helm", GOBIN=str(helm.parent))
+        go_output("install", HELM_MODULE, what="building helm", GOBIN=str(helm.parent))
     return helm
 
 
@@ -41,30 +41,31 @@ def go_build(module: Path, package: str, *, ldflags: str = "", name: str | None 
     binary = CACHE / "go" / f"{module.name}-{digest}" / (name or package.rsplit("/", 1)[-1])
     if not binary.exists():
         flags = ["-trimpath", f"-ldflags=-s -w {ldflags}", "-o", str(binary)]
-        _go_run("build", *flags, package, what=package, cwd=module, CGO_ENABLED="0")
+        go_output("build", *flags, package, what=f"building {package}", cwd=module, CGO_ENABLED="0")
     return binary
 
 
-def _go_run(*args: str, what: str, cwd: Path | None = None, **env: str) -> None:
+def go_output(*args: str, what: str, cwd: Path | None = None, **env: str) -> str:
+    """Run the go command; its stdout, or InfrastructureError naming `what` failed."""
     result = subprocess.run(
         [_go(), *args], cwd=cwd, env={**go_env(), **env}, capture_output=True, text=True
     )
     if result.returncode != 0:
-        raise InfrastructureError(f"building {what} failed:\n{result.stderr[-3000:]}")
+        raise InfrastructureError(f"{what} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
 
 
 def compose_schema() -> Path:
     """The Compose specification's JSON schema, as the compose-go module ships it."""
-    result = subprocess.run(
-        [_go(), "mod", "download", "-json", COMPOSE_GO_MODULE],
-        env=go_env(),
-        capture_output=True,
-        text=True,
-        check=False,
+    return downloaded_module(COMPOSE_GO_MODULE) / "schema" / "compose-spec.json"
+
+
+def downloaded_module(module_at_version: str) -> Path:
+    """Where the Go module cache holds a module's files, downloading it first if need be."""
+    listed = go_output(
+        "mod", "download", "-json", module_at_version, what=f"fetching {module_at_version}"
     )
-    if result.returncode != 0:
-        raise InfrastructureError(f"fetching the Compose schema failed:\n{result.stderr[-3000:]}")
-    return Path(json.loads(result.stdout)["Dir"]) / "schema" / "compose-spec.json"
+    return Path(json.loads(listed)["Dir"])
 
 
 def go_env() -> dict[str, str]:

@@ -95,10 +95,10 @@ def when(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
-def install(plane: ControlPlane, namespace: str, values: Path, *extra: str) -> str:
+def install(plane: ControlPlane, namespace: str, values: Path) -> str:
     return helm(
         plane, "install", RELEASE, str(CHART), "-n", namespace, "-f", str(values),
-        "--wait", "--wait-for-jobs", "--atomic", "--timeout", "4m", *extra,
+        "--wait", "--wait-for-jobs", "--atomic", "--timeout", "4m",
     )  # fmt: skip
 
 
