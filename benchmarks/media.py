@@ -35,7 +35,7 @@ from feedback_contracts import (
 from harness.infrastructure import aws, kafka
 from harness.processes import free_port
 from service_runtime.admin import ensure_topics
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.kafka_publisher import KafkaPublisher
 
 ACCOUNT, TOKEN, BUCKET = "AC" + "3" * 32, "4" * 32, "bench-media"
 PART_MB = 8

@@ -41,7 +41,7 @@ from feedback_contracts import (
     MediaItem,
     ReplyRequested,
 )
-from service_runtime.publishing import RecordingPublisher
+from service_runtime.recording_publisher import RecordingPublisher
 from service_runtime.routing import unwrap
 from standins.openai_api import OpenAIState, create_app
 from standins.tokens import count_prompt

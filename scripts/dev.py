@@ -28,9 +28,9 @@ from media.provision import provision as provision_media
 from messenger.provision import provision as provision_messenger
 from persistence.migrate import alembic_config
 from service_runtime.admin import ensure_topics
-from service_runtime.app import entrypoint
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import configure_logging
+from service_runtime.service import entrypoint
 from service_runtime.tracing import setup_tracing
 from standins.emulator import EmulatorConfig, create_emulator
 from standins.twilio_api import TwilioState
@@ -122,8 +122,8 @@ def apps(
     }
     services: dict[int, ASGIApp] = {}
     for name, port in ports.items():
-        settings_class, create_app = entrypoint(name)
-        services[port] = create_app(settings_class(**values, http_port=port), bus=bus)
+        service = entrypoint(name)
+        services[port] = service.create_app(service.settings(**values, http_port=port), bus=bus)
     state = TwilioState(ACCOUNT_SID, AUTH_TOKEN, cdn_base_url=emulator)
     services[dev.emulator_port] = create_emulator(
         state,

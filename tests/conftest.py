@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from harness import infrastructure
 from harness.infrastructure import Backend
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.kafka_publisher import KafkaPublisher
 from service_runtime.tracing import setup_tracing
 
 _used: dict[str, str] = {}

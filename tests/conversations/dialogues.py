@@ -27,7 +27,7 @@ from feedback_contracts import (
     MediaItem,
     ReplyRequested,
 )
-from service_runtime.publishing import RecordingPublisher
+from service_runtime.recording_publisher import RecordingPublisher
 from service_runtime.routing import unwrap
 
 HERE = Path(__file__).parent

@@ -80,8 +80,8 @@ def test_its_image_installs_and_the_local_run_can_start_it(
     venv = install("echo", tmp_path, root=repository)
     assert (venv / "bin" / "echo").exists()
     code = (
-        "from service_runtime.app import entrypoint; settings, create_app = entrypoint('echo'); "
-        "create_app(settings(environment='local'))"
+        "from service_runtime.service import entrypoint; service = entrypoint('echo'); "
+        "service.create_app(service.settings(environment='local'))"
     )
     result = imports(venv, code, tmp_path)
     assert result.returncode == 0, result.stderr

@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaConsumer
 from feedback_contracts import Envelope, FeedbackCompleted, topics
 from feedback_contracts.kafka import to_kafka
 from harness.system import SystemConfig
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.kafka_publisher import KafkaPublisher
 from standins.openai_api import verdict
 from standins.twilio_webhooks import inbound_params, post_signed
 

@@ -25,7 +25,7 @@ from feedback_contracts import (
     topics,
 )
 from harness.topics import read_until, with_correlation
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.kafka_publisher import KafkaPublisher
 from standins.openai_api import Answer, Failure, OpenAIState, verdict
 from standins.openai_api import create_app as openai_app
 from standins.serving import RunningServer, serve_in_thread

@@ -11,7 +11,8 @@ import boto3
 import pytest
 
 from messenger.provision import provision
-from service_runtime.consent import Consent, DynamoConsentStore
+from service_runtime.consent import Consent
+from service_runtime.dynamo_consent import DynamoConsentStore
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,7 @@ from harness.topics import read_until, wait_for, with_correlation
 from messenger.bootstrap import create_app
 from messenger.provision import provision
 from messenger.settings import MessengerSettings
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.kafka_publisher import KafkaPublisher
 from standins.serving import RunningServer, serve_in_thread
 from standins.twilio_api import ScriptedFailure, TwilioState
 from standins.twilio_api import create_app as twilio_app

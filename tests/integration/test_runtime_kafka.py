@@ -18,8 +18,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from feedback_contracts import Envelope, InboundMessage, topics
 from feedback_contracts.kafka import to_kafka
 from harness.topics import wait_for
-from service_runtime.consuming import ConsumerConfig, ConsumerLoop
-from service_runtime.publishing import KafkaPublisher
+from service_runtime.consumer_config import ConsumerConfig
+from service_runtime.consuming import ConsumerLoop
+from service_runtime.kafka_publisher import KafkaPublisher
+from service_runtime.retry import RetryPolicy
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +38,9 @@ async def running_loop(
 ) -> AsyncIterator[KafkaPublisher]:
     publisher = KafkaPublisher(bootstrap, client_id=group)
     await publisher.start()
-    config = ConsumerConfig(bootstrap, group_id=group, client_id=group, backoff_s=0.05)
+    config = ConsumerConfig(
+        bootstrap, group_id=group, client_id=group, retry=RetryPolicy(backoff_s=0.05)
+    )
     loop = ConsumerLoop(config, handlers={topics.INBOUND_MESSAGES: handler}, dead_letters=publisher)
     task = asyncio.create_task(loop.run())
     try:
@@ -72,8 +76,9 @@ CHILD = textwrap.dedent(
     """
     import asyncio, os, sys
     from feedback_contracts import topics
-    from service_runtime.consuming import ConsumerConfig, ConsumerLoop
-    from service_runtime.publishing import KafkaPublisher
+    from service_runtime.consumer_config import ConsumerConfig
+    from service_runtime.consuming import ConsumerLoop
+    from service_runtime.kafka_publisher import KafkaPublisher
 
     bootstrap, group, marker = sys.argv[1:4]
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from harness.registry import services
-from service_runtime.app import entrypoint
+from service_runtime.service import entrypoint
 
 pytestmark = pytest.mark.integration
 
@@ -26,8 +26,8 @@ def test_probes(service: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)
     for name, value in REQUIRED.items():
         monkeypatch.setenv(name, value)
-    settings_class, create_app = entrypoint(service)
-    app = create_app(settings_class())
+    registered = entrypoint(service)
+    app = registered.create_app(registered.settings())
     with TestClient(app) as client:
         assert client.get("/healthz").json() == {"status": "live"}
         assert client.get("/readyz").status_code == 200

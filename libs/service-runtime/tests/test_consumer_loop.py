@@ -14,8 +14,10 @@ from botocore.exceptions import EndpointConnectionError
 
 from feedback_contracts import Envelope, InboundMessage, topics
 from feedback_contracts.kafka import to_kafka
-from service_runtime.consuming import ConsumerConfig, ConsumerLoop
-from service_runtime.memory_consumer import MemoryConsumer
+from harness.memory_consumer import MemoryConsumer
+from service_runtime.consumer_config import ConsumerConfig
+from service_runtime.consuming import ConsumerLoop
+from service_runtime.retry import RetryPolicy
 
 pytestmark = pytest.mark.unit
 
@@ -228,7 +230,9 @@ async def test_a_dependency_away_is_waited_out_past_the_attempt_limit() -> None:
         if calls <= 8:  # DynamoDB refusing connections for longer than five attempts
             raise EndpointConnectionError(endpoint_url="http://dynamodb")
 
-    config = replace(CONFIG, max_attempts=3, backoff_s=0.001, max_backoff_s=0.002)
+    config = replace(
+        CONFIG, retry=RetryPolicy(max_attempts=3, backoff_s=0.001, max_backoff_s=0.002)
+    )
     async with running(consumer, handler, config, dead) as loop:
         await until(lambda: loop.unavailable == "EndpointConnectionError")
         await until(lambda: consumer.committed(TP) == 1)
@@ -245,7 +249,7 @@ async def test_a_failure_that_is_not_transient_is_dead_lettered_after_its_attemp
         calls += 1
         raise ValueError("this event can never be handled")
 
-    config = replace(CONFIG, max_attempts=3, backoff_s=0.001)
+    config = replace(CONFIG, retry=RetryPolicy(max_attempts=3, backoff_s=0.001))
     async with running(consumer, handler, config, dead):
         await until(lambda: consumer.committed(TP) == 1)
     assert calls == 3 and dead.topics == [topics.dead_letter(TOPIC)]
@@ -258,7 +262,9 @@ async def test_an_outage_longer_than_the_configured_wait_is_dead_lettered() -> N
     async def handler(envelope: Envelope) -> None:
         raise ConnectionRefusedError("store down for good")
 
-    config = replace(CONFIG, backoff_s=0.001, max_backoff_s=0.01, max_transient_wait_s=0.1)
+    config = replace(
+        CONFIG, retry=RetryPolicy(backoff_s=0.001, max_backoff_s=0.01, max_outage_wait_s=0.1)
+    )
     async with running(consumer, handler, config, dead):
         await until(lambda: consumer.committed(TP) == 1)
     assert dead.topics == [topics.dead_letter(TOPIC)]

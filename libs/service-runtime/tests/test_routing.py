@@ -17,7 +17,8 @@ from feedback_contracts import (
 )
 from feedback_contracts.events import LlmUsage
 from feedback_contracts.kafka import to_kafka
-from service_runtime.processing import RecordProcessor, RetryPolicy
+from service_runtime.processing import RecordProcessor
+from service_runtime.retry import RetryPolicy
 from service_runtime.routing import by_topic, on
 
 pytestmark = pytest.mark.unit

@@ -13,15 +13,15 @@ import httpx
 import pytest
 
 from harness.processes import free_port, port_open, stop, wait_until
-from service_runtime.app import STARTUP_FAILURE
 from service_runtime.collector import YOUNG_COLLECTION_AFTER
+from service_runtime.running import STARTUP_FAILURE
 
 pytestmark = pytest.mark.integration
 
 SERVICE = """
 import contextlib, gc, sys
 from fastapi import FastAPI
-from service_runtime.app import serve
+from service_runtime.running import serve
 from service_runtime.settings import ServiceSettings
 
 @contextlib.asynccontextmanager

@@ -11,8 +11,8 @@ from analyzer.offline import OfflineVerdicts
 from analyzer.sessions import InMemorySessionStore
 from analyzer.settings import AnalyzerSettings
 from feedback_contracts import Envelope, InboundMessage, ReplyRequested, topics
-from service_runtime.consent import InMemoryConsentStore
 from service_runtime.inprocess import InProcessBus
+from service_runtime.memory_consent import InMemoryConsentStore
 
 pytestmark = pytest.mark.unit
 

@@ -30,7 +30,7 @@ from feedback_contracts import (
     TemplateRequested,
 )
 from service_runtime.consent import Consent
-from service_runtime.publishing import RecordingPublisher
+from service_runtime.recording_publisher import RecordingPublisher
 from service_runtime.routing import unwrap
 
 pytestmark = pytest.mark.unit

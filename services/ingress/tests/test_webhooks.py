@@ -14,7 +14,8 @@ from ingress.routes import TWILIO_WEBHOOKS
 from ingress.settings import IngressSettings
 from ingress.signatures import TwilioSignatureCheck
 from ingress.webhooks import Disconnected, Rejected, TwilioWebhooks, read_body
-from service_runtime.publishing import PublishError, RecordingPublisher
+from service_runtime.publishing import PublishError
+from service_runtime.recording_publisher import RecordingPublisher
 from standins.twilio_webhooks import inbound_params, sign
 
 pytestmark = pytest.mark.unit

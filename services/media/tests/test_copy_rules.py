@@ -26,7 +26,7 @@ from media.settings import MediaSettings
 from media.sink import InMemoryMediaSink
 from media.source import InMemoryMediaSource, MediaUnavailable
 from service_runtime.inprocess import InProcessBus
-from service_runtime.publishing import RecordingPublisher
+from service_runtime.recording_publisher import RecordingPublisher
 from service_runtime.routing import unwrap
 
 pytestmark = pytest.mark.unit

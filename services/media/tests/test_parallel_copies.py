@@ -15,7 +15,7 @@ from feedback_contracts import Envelope, FeedbackCompleted, MediaReference
 from media.handlers import MediaCopier, handle_feedback_completed
 from media.sink import StoredObject
 from media.source import Download
-from service_runtime.publishing import RecordingPublisher
+from service_runtime.recording_publisher import RecordingPublisher
 from service_runtime.routing import unwrap
 
 pytestmark = pytest.mark.unit

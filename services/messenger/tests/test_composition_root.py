@@ -11,8 +11,8 @@ from messenger.bootstrap import MessengerAdapters, create_app
 from messenger.ledger import InMemorySendLedger
 from messenger.sending import RecordingSender
 from messenger.settings import MessengerSettings
-from service_runtime.consent import InMemoryConsentStore
 from service_runtime.inprocess import InProcessBus
+from service_runtime.memory_consent import InMemoryConsentStore
 
 pytestmark = pytest.mark.unit
 

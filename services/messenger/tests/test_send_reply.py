@@ -29,9 +29,10 @@ from messenger.ratelimit import SendRateLimiter
 from messenger.sending import RecordingSender, SendError
 from messenger.settings import whatsapp_address
 from messenger.splitting import split_body
-from service_runtime.consent import Consent, InMemoryConsentStore
+from service_runtime.consent import Consent
 from service_runtime.failures import TransientError, is_transient
-from service_runtime.publishing import RecordingPublisher
+from service_runtime.memory_consent import InMemoryConsentStore
+from service_runtime.recording_publisher import RecordingPublisher
 from service_runtime.routing import unwrap
 
 pytestmark = pytest.mark.unit

@@ -9,14 +9,11 @@ opt-out. Both read and write one DynamoDB table (`OPT_OUTS_TABLE`, created by
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol
-
-from service_runtime.dynamo import BatchedGets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
 
 Keyword = Literal["opt_out", "opt_in", "help"]
 WINDOW = timedelta(hours=24)  # free-form messages only this long after the customer's last
@@ -92,57 +89,6 @@ class ConsentStore(Protocol):
         ...
 
 
-class DynamoConsentStore:
-    """The `opt_outs` table, hash key `sender_id`."""
-
-    def __init__(self, table: Any) -> None:
-        self._table = table
-        self._reads = BatchedGets(table, key=("sender_id",))
-
-    async def get(self, customer: str) -> Consent:
-        """Strongly consistent: a STOP handled a moment ago is seen. Reads made while another is
-        under way share one BatchGetItem, sent after each of them was asked for."""
-        item = await self._reads.get({"sender_id": customer})
-        if not item:
-            return Consent()
-        return Consent(
-            opted_out=bool(item.get("opted_out")),
-            source=item.get("source"),
-            notice_reply_id=item.get("notice_reply_id"),
-            changed_at=_time(item.get("changed_at")),
-            window_closed_at=_time(item.get("window_closed_at")),
-        )
-
-    async def set(self, customer: str, consent: Consent) -> None:
-        """Record the customer's standing now."""
-        item = {
-            "sender_id": customer,
-            "opted_out": consent.opted_out,
-            "source": consent.source,
-            "notice_reply_id": consent.notice_reply_id,
-            "changed_at": (consent.changed_at or datetime.now(UTC)).isoformat(),
-            "window_closed_at": _iso(consent.window_closed_at),
-        }
-        await asyncio.to_thread(
-            self._table.put_item, Item={k: v for k, v in item.items() if v is not None}
-        )
-
-    async def erase(self, customer: str) -> int:
-        """Delete the customer's item."""
-        old = await asyncio.to_thread(
-            self._table.delete_item, Key={"sender_id": customer}, ReturnValues="ALL_OLD"
-        )
-        return 1 if old.get("Attributes") else 0
-
-
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 class CachedConsent:
     """Remembers each customer's consent for `ttl_s`, writing through.
 
@@ -180,19 +126,3 @@ class CachedConsent:
         self._known.move_to_end(customer)
         if len(self._known) > self._capacity:
             self._known.popitem(last=False)
-
-
-@dataclass
-class InMemoryConsentStore:
-    """Consent for unit tests and the embedded run."""
-
-    consents: dict[str, Consent] = field(default_factory=dict)
-
-    async def get(self, customer: str) -> Consent:
-        return self.consents.get(customer, Consent())
-
-    async def set(self, customer: str, consent: Consent) -> None:
-        self.consents[customer] = consent
-
-    async def erase(self, customer: str) -> int:
-        return 1 if self.consents.pop(customer, None) is not None else 0

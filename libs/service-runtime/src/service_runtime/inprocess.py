@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from feedback_contracts import Envelope, to_kafka
-from service_runtime.processing import Handler, RecordProcessor, RetryPolicy
+from service_runtime.processing import Handler, RecordProcessor
+from service_runtime.retry import RetryPolicy
 from service_runtime.tracing import inject_headers
 
 log = logging.getLogger(__name__)

@@ -9,14 +9,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from feedback_contracts import ContractError, Envelope, from_kafka, topics
-from service_runtime.failures import Classifier, is_transient
+from service_runtime.failures import is_transient
 from service_runtime.logs import correlation_id
 from service_runtime.publishing import PublishError
+from service_runtime.retry import RetryPolicy
 from service_runtime.tracing import continued_from
 
 log = logging.getLogger(__name__)
@@ -60,21 +60,6 @@ class RawPublisher(Protocol):
         value: bytes | None,
         headers: Sequence[tuple[str, bytes]],
     ) -> None: ...
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently a failing handler is tried again.
-
-    A permanent failure gets `max_attempts`, then the dead-letter topic. A transient one (a
-    dependency away: see `failures.py`) is retried with capped backoff for as long as it lasts,
-    up to `max_transient_wait_s`, far longer than any ordinary outage."""
-
-    max_attempts: int = 5
-    backoff_s: float = 0.2
-    max_backoff_s: float = 5.0
-    max_transient_wait_s: float = 3600.0
-    transient: tuple[Classifier, ...] = ()
 
 
 class RecordProcessor:
@@ -146,13 +131,13 @@ class RecordProcessor:
     def _may_retry(
         self, record: Record, error: Exception, transient: bool, since: float, failures: int
     ) -> bool:
-        """Transient errors wait the dependency out, up to `max_transient_wait_s`; the rest
+        """Transient errors wait the dependency out, up to `max_outage_wait_s`; the rest
         get `max_attempts`."""
         kind = type(error).__name__
         if transient:
             self._waiting[id(record)] = kind
             log.warning("dependency unavailable (%s); the record waits", kind)
-            return time.monotonic() - since < self._retry.max_transient_wait_s
+            return time.monotonic() - since < self._retry.max_outage_wait_s
         self._waiting.pop(id(record), None)
         log.warning("handler failed (%s), retrying", kind, extra={"failures": failures})
         return failures < self._retry.max_attempts

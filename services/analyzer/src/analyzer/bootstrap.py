@@ -26,12 +26,14 @@ from analyzer.requests import FeedbackTemplate, handle_feedback_requested
 from analyzer.sessions import CachedSessions, SessionStore
 from analyzer.settings import AnalyzerSettings
 from feedback_contracts import ErasureRequested, FeedbackRequested, InboundMessage
-from service_runtime.app import Wiring, service_app
-from service_runtime.consent import CachedConsent, ConsentStore, DynamoConsentStore
+from service_runtime.app import service_app
+from service_runtime.consent import CachedConsent, ConsentStore
+from service_runtime.dynamo_consent import DynamoConsentStore
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
+from service_runtime.wiring import Wiring
 
 
 def verdict_source(settings: AnalyzerSettings) -> VerdictSource:

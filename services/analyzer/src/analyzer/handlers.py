@@ -33,7 +33,8 @@ from feedback_contracts import (
     ReplyRequestedV2,
     reply_id_for,
 )
-from service_runtime.consent import ConsentStore, InMemoryConsentStore
+from service_runtime.consent import ConsentStore
+from service_runtime.memory_consent import InMemoryConsentStore
 from service_runtime.publishing import Publisher
 
 log = logging.getLogger(__name__)

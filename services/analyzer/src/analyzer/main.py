@@ -1,14 +1,11 @@
-"""Entrypoint: `analyzer` (or `python -m analyzer.main`)."""
+"""Entrypoint: the service registered with the runtime (`service_runtime.service`)."""
 
 from analyzer.bootstrap import create_app
 from analyzer.settings import AnalyzerSettings
-from service_runtime.app import run_service
+from service_runtime.service import Service
 
-
-def main() -> None:
-    """Load the settings and serve."""
-    run_service(AnalyzerSettings, create_app)
-
+service = Service(AnalyzerSettings, create_app)
+main = service.run
 
 if __name__ == "__main__":
     main()

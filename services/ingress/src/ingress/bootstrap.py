@@ -9,11 +9,12 @@ from ingress.routes import TWILIO_WEBHOOKS, router
 from ingress.settings import IngressSettings
 from ingress.signatures import TwilioSignatureCheck
 from ingress.webhooks import TwilioWebhooks
-from service_runtime.app import Wiring, service_app
+from service_runtime.app import service_app
 from service_runtime.auth import bearer_matches
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
+from service_runtime.wiring import Wiring
 
 
 def create_app(settings: IngressSettings, *, bus: InProcessBus | None = None) -> ASGIApp:

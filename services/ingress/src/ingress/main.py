@@ -1,14 +1,11 @@
-"""Entrypoint: `ingress` (or `python -m ingress.main`)."""
+"""Entrypoint: the service registered with the runtime (`service_runtime.service`)."""
 
 from ingress.bootstrap import create_app
 from ingress.settings import IngressSettings
-from service_runtime.app import run_service
+from service_runtime.service import Service
 
-
-def main() -> None:
-    """Load the settings and serve."""
-    run_service(IngressSettings, create_app)
-
+service = Service(IngressSettings, create_app)
+main = service.run
 
 if __name__ == "__main__":
     main()

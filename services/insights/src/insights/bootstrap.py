@@ -17,11 +17,12 @@ from insights.llm_tagger import tagger_for
 from insights.settings import InsightsSettings
 from insights.tagging import Tagger
 from insights.taxonomy_source import PersistenceTaxonomy, TaxonomySource
-from service_runtime.app import Wiring, service_app
+from service_runtime.app import service_app
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
+from service_runtime.wiring import Wiring
 
 
 @dataclass

@@ -1,14 +1,11 @@
-"""Entrypoint: `insights` (or `python -m insights.main`)."""
+"""Entrypoint: the service registered with the runtime (`service_runtime.service`)."""
 
 from insights.bootstrap import create_app
 from insights.settings import InsightsSettings
-from service_runtime.app import run_service
+from service_runtime.service import Service
 
-
-def main() -> None:
-    """Load the settings and serve."""
-    run_service(InsightsSettings, create_app)
-
+service = Service(InsightsSettings, create_app)
+main = service.run
 
 if __name__ == "__main__":
     main()

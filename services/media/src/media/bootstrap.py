@@ -18,11 +18,12 @@ from media.safety import HostPolicy
 from media.settings import MediaSettings
 from media.sink import MediaSink, S3MediaSink
 from media.source import MediaSource, TwilioMediaSource
-from service_runtime.app import Wiring, service_app
+from service_runtime.app import service_app
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
+from service_runtime.wiring import Wiring
 
 
 @dataclass

@@ -1,14 +1,11 @@
-"""Entrypoint: `media` (or `python -m media.main`)."""
+"""Entrypoint: the service registered with the runtime (`service_runtime.service`)."""
 
 from media.bootstrap import create_app
 from media.settings import MediaSettings
-from service_runtime.app import run_service
+from service_runtime.service import Service
 
-
-def main() -> None:
-    """Load the settings and serve."""
-    run_service(MediaSettings, create_app)
-
+service = Service(MediaSettings, create_app)
+main = service.run
 
 if __name__ == "__main__":
     main()

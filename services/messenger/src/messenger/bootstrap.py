@@ -22,12 +22,14 @@ from messenger.ledger import DynamoSendLedger, SendLedger
 from messenger.ratelimit import SendRateLimiter
 from messenger.sending import MessageSender, TwilioMessageSender
 from messenger.settings import MessengerSettings
-from service_runtime.app import Wiring, service_app
-from service_runtime.consent import ConsentStore, DynamoConsentStore
+from service_runtime.app import service_app
+from service_runtime.consent import ConsentStore
+from service_runtime.dynamo_consent import DynamoConsentStore
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
+from service_runtime.wiring import Wiring
 
 
 @dataclass

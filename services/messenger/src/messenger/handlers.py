@@ -25,8 +25,9 @@ from messenger.ledger import Claim, SendLedger
 from messenger.ratelimit import SendRateLimiter
 from messenger.sending import MessageSender, SendError
 from messenger.splitting import split_body
-from service_runtime.consent import Consent, ConsentStore, InMemoryConsentStore
+from service_runtime.consent import Consent, ConsentStore
 from service_runtime.failures import TransientError
+from service_runtime.memory_consent import InMemoryConsentStore
 from service_runtime.publishing import Publisher
 
 log = logging.getLogger(__name__)

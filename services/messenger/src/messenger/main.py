@@ -1,14 +1,11 @@
-"""Entrypoint: `messenger` (or `python -m messenger.main`)."""
+"""Entrypoint: the service registered with the runtime (`service_runtime.service`)."""
 
 from messenger.bootstrap import create_app
 from messenger.settings import MessengerSettings
-from service_runtime.app import run_service
+from service_runtime.service import Service
 
-
-def main() -> None:
-    """Load the settings and serve."""
-    run_service(MessengerSettings, create_app)
-
+service = Service(MessengerSettings, create_app)
+main = service.run
 
 if __name__ == "__main__":
     main()

@@ -43,12 +43,13 @@ from persistence.records import FeedbackRecords
 from persistence.settings import PersistenceSettings
 from persistence.store import FeedbackStore
 from persistence.topics_api import topics_router
-from service_runtime.app import Wiring, service_app
+from service_runtime.app import service_app
 from service_runtime.auth import bearer_matches
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
+from service_runtime.wiring import Wiring
 
 
 def sql_records(settings: PersistenceSettings) -> tuple[FeedbackStore, Callable[[], None]]:

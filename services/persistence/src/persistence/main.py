@@ -1,14 +1,11 @@
-"""Entrypoint: `persistence` (or `python -m persistence.main`)."""
+"""Entrypoint: the service registered with the runtime (`service_runtime.service`)."""
 
 from persistence.bootstrap import create_app
 from persistence.settings import PersistenceSettings
-from service_runtime.app import run_service
+from service_runtime.service import Service
 
-
-def main() -> None:
-    """Load the settings and serve."""
-    run_service(PersistenceSettings, create_app)
-
+service = Service(PersistenceSettings, create_app)
+main = service.run
 
 if __name__ == "__main__":
     main()

@@ -3,9 +3,10 @@
 from fastapi import FastAPI
 
 from echo.settings import EchoSettings
-from service_runtime.app import Wiring, service_app
+from service_runtime.app import service_app
 from service_runtime.inprocess import InProcessBus
 from service_runtime.publishing import Publisher
+from service_runtime.wiring import Wiring
 
 
 def create_app(settings: EchoSettings, *, bus: InProcessBus | None = None) -> FastAPI:

@@ -1,10 +1,11 @@
-"""Entrypoint: `echo` (or `python -m echo.main`)."""
+"""Entrypoint: the service registered with the runtime (`service_runtime.service`)."""
 
 from echo.bootstrap import create_app
 from echo.settings import EchoSettings
-from service_runtime.app import run_service
+from service_runtime.service import Service
 
+service = Service(EchoSettings, create_app)
+main = service.run
 
-def main() -> None:
-    """Load the settings and serve."""
-    run_service(EchoSettings, create_app)
+if __name__ == "__main__":
+    main()

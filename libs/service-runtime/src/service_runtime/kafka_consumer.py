@@ -1,0 +1,53 @@
+"""The part of aiokafka's consumer the consumer loop uses, and the real one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+
+from service_runtime.consumer_config import ConsumerConfig
+from service_runtime.processing import Record
+
+
+class KafkaConsumer(Protocol):
+    """What the loop asks of a consumer (an in-memory one implements it in unit tests)."""
+
+    def subscribe(self, topics: list[str], listener: ConsumerRebalanceListener) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def getmany(
+        self, timeout_ms: int = 0, max_records: int | None = None
+    ) -> Mapping[TopicPartition, list[Record]]: ...
+
+    async def commit(self, offsets: Mapping[TopicPartition, OffsetAndMetadata]) -> None: ...
+
+    def assignment(self) -> set[TopicPartition]: ...
+
+    def paused(self) -> set[TopicPartition]: ...
+
+    def partitions_for_topic(self, topic: str) -> set[int] | None: ...
+
+    def pause(self, *partitions: TopicPartition) -> None: ...
+
+    def resume(self, *partitions: TopicPartition) -> None: ...
+
+
+def aiokafka_consumer(config: ConsumerConfig) -> KafkaConsumer:
+    """The real consumer: manual commits, and a rebalance timeout that leaves room for the
+    revocation's wait for in-flight handlers."""
+    consumer: KafkaConsumer = AIOKafkaConsumer(
+        bootstrap_servers=config.bootstrap_servers,
+        group_id=config.group_id,
+        client_id=config.client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_interval_ms=int(config.max_poll_interval_s * 1000),
+        rebalance_timeout_ms=int((config.revoke_timeout_s + 20) * 1000),
+    )
+    return consumer
