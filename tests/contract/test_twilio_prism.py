@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from harness.processes import InfrastructureError, free_port, port_open, stop, wait_until
-from messenger.sending import SendError, TwilioMessageSender
+from messenger.adapters.twilio_sender import TwilioMessageSender
+from messenger.sending import SendError
 
 pytestmark = pytest.mark.integration
 HERE = Path(__file__).with_name("twilio-prism")

@@ -13,12 +13,12 @@ import pytest
 from PIL import Image
 
 from feedback_contracts import MediaReference
+from media.adapters.s3_sink import S3MediaSink
+from media.adapters.twilio_source import TwilioMediaSource
 from media.copying import copy_media_to_s3, customer_prefix
 from media.metadata import strip_metadata
 from media.provision import provision
 from media.safety import Address, HostPolicy, MediaRefused
-from media.sink import S3MediaSink
-from media.source import TwilioMediaSource
 from standins.serving import RunningServer, serve_in_thread
 from standins.twilio_api import TwilioState
 from standins.twilio_api import create_app as twilio_app

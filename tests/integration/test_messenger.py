@@ -188,7 +188,8 @@ async def test_sends_wait_for_a_slot_under_the_accounts_concurrency_limit() -> N
     # keeps to its share (TWILIO_MAX_CONCURRENT), so sends queue here instead.
     import asyncio
 
-    from messenger.sending import SendError, TwilioMessageSender
+    from messenger.adapters.twilio_sender import TwilioMessageSender
+    from messenger.sending import SendError
     from standins.faults import Faults
 
     state = TwilioState(ACCOUNT, TOKEN, send_latency_s=0.2, faults=Faults(max_concurrent=3))

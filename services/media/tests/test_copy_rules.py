@@ -22,9 +22,10 @@ from feedback_contracts import (
 from feedback_contracts.customers import subject_hash
 from media.bootstrap import MediaAdapters, create_app
 from media.handlers import MediaCopier, handle_erasure_requested, handle_feedback_completed
+from media.memory_sink import InMemoryMediaSink
+from media.memory_source import InMemoryMediaSource
 from media.settings import MediaSettings
-from media.sink import InMemoryMediaSink
-from media.source import InMemoryMediaSource, MediaUnavailable
+from media.source import MediaUnavailable
 from service_runtime.inprocess import InProcessBus
 from service_runtime.recording_publisher import RecordingPublisher
 from service_runtime.routing import unwrap

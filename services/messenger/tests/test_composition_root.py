@@ -8,8 +8,8 @@ import pytest
 
 from feedback_contracts import Envelope, ReplyRequested, ReplySent, topics
 from messenger.bootstrap import MessengerAdapters, create_app
-from messenger.ledger import InMemorySendLedger
-from messenger.sending import RecordingSender
+from messenger.memory_ledger import InMemorySendLedger
+from messenger.recording_sender import RecordingSender
 from messenger.settings import MessengerSettings
 from service_runtime.inprocess import InProcessBus
 from service_runtime.memory_consent import InMemoryConsentStore

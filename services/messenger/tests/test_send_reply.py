@@ -17,16 +17,17 @@ from feedback_contracts import (
     ReplySent,
     TemplateRequested,
 )
+from messenger.deps import Messenger, SendPolicy
 from messenger.handlers import (
-    Messenger,
-    SendPolicy,
     handle_erasure_requested,
     handle_reply_requested,
     handle_template_requested,
 )
-from messenger.ledger import Claim, InMemorySendLedger
+from messenger.ledger import Claim
+from messenger.memory_ledger import InMemorySendLedger
 from messenger.ratelimit import SendRateLimiter
-from messenger.sending import RecordingSender, SendError
+from messenger.recording_sender import RecordingSender
+from messenger.sending import SendError
 from messenger.settings import whatsapp_address
 from messenger.splitting import split_body
 from service_runtime.consent import Consent
@@ -51,6 +52,7 @@ def messenger(sender: RecordingSender, ledger: InMemorySendLedger | None = None)
         publisher=RecordingPublisher(),
         limiter=SendRateLimiter(1000),
         policy=SendPolicy("whatsapp:+14155238886", backoff_s=0),
+        consent=InMemoryConsentStore(),
     )
 
 

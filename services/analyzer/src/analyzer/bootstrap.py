@@ -99,7 +99,7 @@ class AnalyzerAdapters:
     consent: ConsentStore
 
 
-def dynamodb_and_llm(settings: AnalyzerSettings) -> AnalyzerAdapters:
+def adapters_for(settings: AnalyzerSettings) -> AnalyzerAdapters:
     """Sessions, chats and opt-outs in DynamoDB (cached), the verdicts from the LLM."""
     dynamodb = boto3.resource(
         "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
@@ -126,7 +126,7 @@ def create_app(
     """The analyzer service as a FastAPI app; `adapters` replaces DynamoDB and the LLM."""
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
-        used = adapters or dynamodb_and_llm(settings)
+        used = adapters or adapters_for(settings)
         deps = Analyzer(
             store=used.store,
             verdicts=used.verdicts,

@@ -34,7 +34,7 @@ class InsightsAdapters:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
-def taxonomy_and_tagger(settings: InsightsSettings) -> InsightsAdapters:
+def adapters_for(settings: InsightsSettings) -> InsightsAdapters:
     """The taxonomy from persistence; the tagger the settings call for."""
     client = httpx.AsyncClient(
         base_url=settings.persistence_url, timeout=settings.taxonomy_timeout_s
@@ -57,7 +57,7 @@ def create_app(
     register_secrets(settings.intelligence_api_secret.get_secret_value())
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
-        used = adapters or taxonomy_and_tagger(settings)
+        used = adapters or adapters_for(settings)
         executor = ThreadPoolExecutor(settings.tagger_threads, thread_name_prefix="tagger")
 
         async def stop_tagging() -> None:

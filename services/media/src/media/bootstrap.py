@@ -1,11 +1,10 @@
-"""Composition root: create the adapters once and wire them into the handler; a test passes
+"""Composition root: create the adapters once and wire them into the handlers; a test passes
 its own (`create_app(settings, adapters=MediaAdapters(InMemoryMediaSource(...), ...))`)."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import boto3
@@ -13,17 +12,19 @@ import httpx
 from fastapi import FastAPI
 
 from feedback_contracts import ErasureRequested, FeedbackCompleted
+from media.adapters.s3_sink import S3MediaSink
+from media.adapters.twilio_source import TwilioMediaSource
 from media.handlers import MediaCopier, handle_erasure_requested, handle_feedback_completed
 from media.safety import HostPolicy
 from media.settings import MediaSettings
-from media.sink import MediaSink, S3MediaSink
-from media.source import MediaSource, TwilioMediaSource
+from media.sink import MediaSink
+from media.source import MediaSource
 from service_runtime.app import service_app
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
-from service_runtime.wiring import Wiring
+from service_runtime.wiring import Closer, Wiring
 
 
 @dataclass
@@ -32,10 +33,10 @@ class MediaAdapters:
 
     source: MediaSource
     sink: MediaSink
-    closers: list[Callable[[], None]] = field(default_factory=list)
+    closers: list[Closer] = field(default_factory=list)
 
 
-def twilio_to_s3(settings: MediaSettings) -> MediaAdapters:
+def adapters_for(settings: MediaSettings) -> MediaAdapters:
     """Twilio's media URLs, with their credentials, into the S3 bucket."""
     token = settings.twilio_auth_token.get_secret_value()
     http = httpx.Client(timeout=settings.media_timeout_s)
@@ -55,7 +56,12 @@ def twilio_to_s3(settings: MediaSettings) -> MediaAdapters:
         policy=policy,
         attempts=settings.media_download_attempts,
     )
-    return MediaAdapters(source, sink, [http.close, sink.close])
+
+    async def close() -> None:
+        http.close()
+        sink.close()
+
+    return MediaAdapters(source, sink, [close])
 
 
 def create_app(
@@ -68,7 +74,7 @@ def create_app(
     register_secrets(settings.twilio_auth_token.get_secret_value())
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
-        used = adapters or twilio_to_s3(settings)
+        used = adapters or adapters_for(settings)
         deps = MediaCopier(
             source=used.source,
             sink=used.sink,
@@ -77,15 +83,11 @@ def create_app(
             copies=asyncio.Semaphore(settings.media_parallel_copies),
         )
 
-        async def close() -> None:
-            for closer in used.closers:
-                closer()
-
         handler = functools.partial(handle_feedback_completed, deps=deps)
         erase = functools.partial(handle_erasure_requested, deps=deps)
         return Wiring(
             handlers=by_topic(on(FeedbackCompleted, handler), on(ErasureRequested, erase)),
-            closers=[close],
+            closers=used.closers,
         )
 
     return service_app(settings, wire=wire, bus=bus)

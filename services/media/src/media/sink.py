@@ -1,15 +1,10 @@
-"""Writing media to S3: streamed multipart uploads with a bounded number of parts in memory."""
+"""Where media goes: the port and what it stores (S3: `adapters/s3_sink.py`)."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-from boto3.s3.transfer import TransferConfig, create_transfer_manager
-from botocore.exceptions import ClientError
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -40,129 +35,6 @@ class MediaSink(Protocol):
         ...
 
 
-class _HashingReader(io.RawIOBase):
-    """A file object over an iterator of chunks that hashes and counts what is read."""
-
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks: Iterator[bytes] = iter(chunks)
-        self._pending = b""
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = chunk
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self.digest.update(self._pending[:count])
-        self._pending = self._pending[count:]
-        self.size += count
-        return count
-
-
-class S3MediaSink:
-    """S3 (or moto): files over `part_size` go in parts, two in flight, two in memory."""
-
-    def __init__(self, s3: Any, *, bucket: str, part_size: int) -> None:
-        self._s3 = s3
-        self._bucket = bucket
-        config = TransferConfig(
-            multipart_threshold=part_size, multipart_chunksize=part_size, max_concurrency=2
-        )
-        config.max_in_memory_upload_chunks = 2  # bounds the read-ahead of a stream
-        self._uploads = create_transfer_manager(s3, config)  # one thread pool, reused
-
-    def find(self, key: str) -> StoredObject | None:
-        """The object if an earlier delivery already stored it."""
-        try:
-            head = self._s3.head_object(Bucket=self._bucket, Key=key)
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-                return None
-            raise
-        tags = self._s3.get_object_tagging(Bucket=self._bucket, Key=key)["TagSet"]
-        sha256 = next((tag["Value"] for tag in tags if tag["Key"] == "sha256"), "")
-        return StoredObject(self._bucket, key, head["ContentType"], head["ContentLength"], sha256)
-
-    def write(self, key: str, content_type: str, chunks: Iterable[bytes]) -> StoredObject:
-        """Stream the chunks into the object, then tag it with the checksum seen on the way."""
-        reader = _HashingReader(chunks)
-        self._uploads.upload(
-            io.BufferedReader(reader, 1 << 20),
-            self._bucket,
-            key,
-            extra_args={"ContentType": content_type},
-        ).result()
-        sha256 = reader.digest.hexdigest()
-        self._s3.put_object_tagging(
-            Bucket=self._bucket, Key=key, Tagging={"TagSet": [{"Key": "sha256", "Value": sha256}]}
-        )
-        return StoredObject(self._bucket, key, content_type, reader.size, sha256)
-
-    def erase(self, prefix: str, uris: Iterable[str]) -> int:
-        """List the prefix, add the named objects that exist, delete them 1,000 a request."""
-        keys = [
-            item["Key"]
-            for page in self._s3.get_paginator("list_objects_v2").paginate(
-                Bucket=self._bucket, Prefix=prefix
-            )
-            for item in page.get("Contents", [])
-        ]
-        keys += [key for key in _keys_in(self._bucket, uris) if key not in keys and self.find(key)]
-        for start in range(0, len(keys), 1000):
-            batch = [{"Key": key} for key in keys[start : start + 1000]]
-            answer = self._s3.delete_objects(
-                Bucket=self._bucket, Delete={"Objects": batch, "Quiet": True}
-            )
-            if answer.get("Errors"):
-                first = answer["Errors"][0]
-                raise RuntimeError(f"S3 refused deleting {len(answer['Errors'])}: {first['Code']}")
-        return len(keys)
-
-    def close(self) -> None:
-        """Stop the upload threads."""
-        self._uploads.shutdown()
-
-
-@dataclass
-class InMemoryMediaSink:
-    """A bucket held in memory: key -> (content type, bytes)."""
-
-    bucket: str = "media"
-    objects: dict[str, tuple[str, bytes]] = field(default_factory=dict)
-
-    def find(self, key: str) -> StoredObject | None:
-        """The object under `key`, if stored."""
-        if key not in self.objects:
-            return None
-        content_type, body = self.objects[key]
-        return StoredObject(
-            self.bucket, key, content_type, len(body), hashlib.sha256(body).hexdigest()
-        )
-
-    def erase(self, prefix: str, uris: Iterable[str]) -> int:
-        """Delete the objects under `prefix` and those of `uris`."""
-        named = set(_keys_in(self.bucket, uris))
-        mine = [key for key in self.objects if key.startswith(prefix) or key in named]
-        for key in mine:
-            del self.objects[key]
-        return len(mine)
-
-    def write(self, key: str, content_type: str, chunks: Iterable[bytes]) -> StoredObject:
-        """Store the bytes; a failure midway (a refused size) stores nothing."""
-        body = b"".join(chunks)
-        self.objects[key] = (content_type, body)
-        stored = self.find(key)
-        assert stored is not None
-        return stored
-
-
-def _keys_in(bucket: str, uris: Iterable[str]) -> list[str]:
+def keys_in(bucket: str, uris: Iterable[str]) -> list[str]:
     """The keys of the `s3://bucket/key` URIs that are in `bucket`."""
     return [uri.split("/", 3)[3] for uri in uris if uri.startswith(f"s3://{bucket}/")]

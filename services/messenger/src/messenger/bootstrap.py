@@ -11,16 +11,17 @@ import boto3
 from fastapi import FastAPI
 
 from feedback_contracts import ErasureRequested, ReplyRequested, TemplateRequested, topics
+from messenger.adapters.dynamo_ledger import DynamoSendLedger
+from messenger.adapters.twilio_sender import TwilioMessageSender
+from messenger.deps import Messenger, SendPolicy
 from messenger.handlers import (
-    Messenger,
-    SendPolicy,
     handle_erasure_requested,
     handle_reply_requested,
     handle_template_requested,
 )
-from messenger.ledger import DynamoSendLedger, SendLedger
+from messenger.ledger import SendLedger
 from messenger.ratelimit import SendRateLimiter
-from messenger.sending import MessageSender, TwilioMessageSender
+from messenger.sending import MessageSender
 from messenger.settings import MessengerSettings
 from service_runtime.app import service_app
 from service_runtime.consent import ConsentStore
@@ -42,7 +43,7 @@ class MessengerAdapters:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
-def twilio_and_dynamodb(settings: MessengerSettings) -> MessengerAdapters:
+def adapters_for(settings: MessengerSettings) -> MessengerAdapters:
     """Twilio's Messages API; the ledger and opt-outs in DynamoDB."""
     dynamodb = boto3.resource(
         "dynamodb", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
@@ -72,7 +73,7 @@ def create_app(
     register_secrets(settings.twilio_auth_token.get_secret_value())
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
-        used = adapters or twilio_and_dynamodb(settings)
+        used = adapters or adapters_for(settings)
         limiter = SendRateLimiter(settings.send_rate_per_second)
         deps = Messenger(
             sender=used.sender,

@@ -1,0 +1,1 @@
+"""Adapters of the media service's ports: one module per external system."""

@@ -1,0 +1,1 @@
+"""Adapters of the messenger's ports: one module per external system."""
