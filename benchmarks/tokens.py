@@ -26,12 +26,13 @@ import openai
 import uvicorn
 from common import free_port
 
+from analyzer.adapters.openai_verdicts import OpenAIVerdicts
 from analyzer.bootstrap import with_control_turns
-from analyzer.handlers import Analyzer, ConversationPolicy, LlmPricing, handle_inbound
-from analyzer.llm import OpenAIVerdicts
+from analyzer.deps import Analyzer, ConversationPolicy, LlmPricing
+from analyzer.handlers import handle_inbound
+from analyzer.memory_sessions import InMemorySessionStore
 from analyzer.offline import OfflineVerdicts
 from analyzer.prompt import FULL_PROMPT
-from analyzer.sessions import InMemorySessionStore
 from analyzer.settings import AnalyzerSettings
 from analyzer.verdict import Conversation, Turn
 from feedback_contracts import (
@@ -41,6 +42,7 @@ from feedback_contracts import (
     MediaItem,
     ReplyRequested,
 )
+from service_runtime.memory_consent import InMemoryConsentStore
 from service_runtime.recording_publisher import RecordingPublisher
 from service_runtime.routing import unwrap
 from standins.openai_api import OpenAIState, create_app
@@ -241,6 +243,7 @@ async def main() -> None:
                     settings,
                 ),
                 publisher=RecordingPublisher(),
+                consent=InMemoryConsentStore(),
                 policy=ConversationPolicy(history_token_budget=settings.history_token_budget),
                 pricing=LlmPricing(settings.openai_model),
             )

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from conversations.dialogues import load, play
 
-from analyzer.llm import OpenAIVerdicts
+from analyzer.adapters.openai_verdicts import OpenAIVerdicts
 from analyzer.prompt import PROMPT_VERSION
 from analyzer.settings import AnalyzerSettings
 from service_runtime.settings import SettingsError, load_settings

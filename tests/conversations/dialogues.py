@@ -16,10 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from analyzer.handlers import Analyzer, handle_inbound
-from analyzer.llm import VerdictSource
-from analyzer.sessions import InMemorySessionStore
-from analyzer.understanding import language_of
+from analyzer.deps import Analyzer
+from analyzer.handlers import handle_inbound
+from analyzer.language import language_of
+from analyzer.memory_sessions import InMemorySessionStore
+from analyzer.verdict import VerdictSource
 from feedback_contracts import (
     Envelope,
     FeedbackCompleted,
@@ -27,6 +28,7 @@ from feedback_contracts import (
     MediaItem,
     ReplyRequested,
 )
+from service_runtime.memory_consent import InMemoryConsentStore
 from service_runtime.recording_publisher import RecordingPublisher
 from service_runtime.routing import unwrap
 
@@ -88,7 +90,13 @@ def _inbound(index: int, turn: dict[str, Any]) -> Envelope:
 async def play(dialogue: Dialogue, verdicts: VerdictSource, *, strict: bool = True) -> Played:
     """Run the dialogue; `strict` compares stored text exactly, else loosely (for a model)."""
     store, publisher = InMemorySessionStore(), RecordingPublisher()
-    deps = Analyzer(store=store, verdicts=verdicts, publisher=publisher, clock=_Clock())
+    deps = Analyzer(
+        store=store,
+        verdicts=verdicts,
+        publisher=publisher,
+        consent=InMemoryConsentStore(),
+        clock=_Clock(),
+    )
     for index, turn in enumerate(dialogue.turns, start=1):
         await handle_inbound(*unwrap(_inbound(index, turn)), deps=deps)
     replies = [e.data.body for e in publisher.of_type(ReplyRequested)]  # type: ignore[attr-defined]

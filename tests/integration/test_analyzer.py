@@ -228,7 +228,7 @@ async def test_prompt_injection_does_not_complete_the_session(
 async def test_json_object_mode_for_servers_without_strict_schema() -> None:
     import openai
 
-    from analyzer.llm import OpenAIVerdicts
+    from analyzer.adapters.openai_verdicts import OpenAIVerdicts
     from analyzer.verdict import Conversation, Turn
 
     state = OpenAIState(supports_json_schema=False)
@@ -291,7 +291,7 @@ async def test_token_usage_reaches_the_decision_the_span_and_the_counter(
 ) -> None:
     import openai
 
-    from analyzer.llm import OpenAIVerdicts
+    from analyzer.adapters.openai_verdicts import OpenAIVerdicts
     from analyzer.verdict import Conversation, Turn
     from standins.tokens import count_prompt, count_text
 
@@ -327,8 +327,8 @@ async def test_a_rate_limited_turn_is_answered_offline_and_counted(
 ) -> None:
     import openai
 
+    from analyzer.adapters.openai_verdicts import OpenAIVerdicts
     from analyzer.degrading import DegradingVerdicts
-    from analyzer.llm import OpenAIVerdicts
     from analyzer.offline import OfflineVerdicts
     from analyzer.verdict import Conversation, Turn
 

@@ -10,7 +10,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from analyzer.dynamo_store import DynamoSessionStore
+from analyzer.adapters.dynamo_sessions import DynamoSessionStore
 from analyzer.provision import provision as provision_analyzer
 from analyzer.sessions import new_session
 from feedback_contracts import topics

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from analyzer.bootstrap import AnalyzerAdapters, create_app
+from analyzer.memory_sessions import InMemorySessionStore
 from analyzer.offline import OfflineVerdicts
-from analyzer.sessions import InMemorySessionStore
 from analyzer.settings import AnalyzerSettings
 from feedback_contracts import Envelope, InboundMessage, ReplyRequested, topics
 from service_runtime.inprocess import InProcessBus

@@ -6,16 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from analyzer.handlers import (
-    LIMITED_REPLY,
-    Analyzer,
-    ConversationPolicy,
-    handle_erasure_requested,
-    handle_inbound,
-)
+from analyzer.deps import Analyzer, ConversationPolicy
+from analyzer.handlers import handle_erasure_requested, handle_inbound
+from analyzer.memory_sessions import InMemorySessionStore
 from analyzer.offline import OfflineVerdicts
 from analyzer.requests import FeedbackTemplate, handle_feedback_requested
-from analyzer.sessions import InMemorySessionStore
+from analyzer.turns import LIMITED_REPLY
 from analyzer.verdict import Conversation, Decision, Turn, Usage, Verdict
 from feedback_contracts import (
     Envelope,
@@ -30,6 +26,7 @@ from feedback_contracts import (
     TemplateRequested,
 )
 from service_runtime.consent import Consent
+from service_runtime.memory_consent import InMemoryConsentStore
 from service_runtime.recording_publisher import RecordingPublisher
 from service_runtime.routing import unwrap
 
@@ -70,6 +67,7 @@ def analyzer(verdicts: object = None) -> Analyzer:
         store=InMemorySessionStore(),
         verdicts=verdicts or OfflineVerdicts(),  # type: ignore[arg-type]
         publisher=RecordingPublisher(),
+        consent=InMemoryConsentStore(),
         clock=Clock(),
         policy=ConversationPolicy(limit_window=timedelta(minutes=10)),
     )
@@ -207,6 +205,7 @@ async def test_a_stale_cached_session_is_caught_and_reread() -> None:
             store=CachedSessions(shared),
             verdicts=OfflineVerdicts(),
             publisher=RecordingPublisher(),
+            consent=InMemoryConsentStore(),
             clock=clock,
         )
         for _ in range(2)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from analyzer.dynamo_store import session_from, session_item
+from analyzer.adapters.session_items import session_from, session_item
 from analyzer.sessions import new_session
 from analyzer.verdict import Turn
 

@@ -10,21 +10,17 @@ import boto3
 import openai
 from fastapi import FastAPI
 
+from analyzer.adapters.dynamo_sessions import DynamoSessionStore
+from analyzer.adapters.openai_verdicts import OpenAIVerdicts
 from analyzer.control import ControlTurnsOffline
 from analyzer.degrading import DegradingVerdicts
-from analyzer.dynamo_store import DynamoSessionStore
-from analyzer.handlers import (
-    Analyzer,
-    ConversationPolicy,
-    LlmPricing,
-    handle_erasure_requested,
-    handle_inbound,
-)
-from analyzer.llm import OpenAIVerdicts, VerdictSource
+from analyzer.deps import Analyzer, ConversationPolicy, LlmPricing
+from analyzer.handlers import handle_erasure_requested, handle_inbound
 from analyzer.offline import OfflineVerdicts
 from analyzer.requests import FeedbackTemplate, handle_feedback_requested
 from analyzer.sessions import CachedSessions, SessionStore
 from analyzer.settings import AnalyzerSettings
+from analyzer.verdict import VerdictSource
 from feedback_contracts import ErasureRequested, FeedbackRequested, InboundMessage
 from service_runtime.app import service_app
 from service_runtime.consent import CachedConsent, ConsentStore

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from analyzer import SOURCE
+from analyzer.language import Language
 from analyzer.phrases import say
-from analyzer.understanding import Language
 from feedback_contracts import Envelope, InboundMessage, ReplyRequestedV2, reply_id_for
 from service_runtime.consent import Consent, ConsentStore, keyword_of
 from service_runtime.publishing import Publisher

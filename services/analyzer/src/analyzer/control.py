@@ -9,10 +9,9 @@ that, goes to the LLM. Measured with `make bench-tokens`: see docs/benchmarks.md
 
 from __future__ import annotations
 
-from analyzer.llm import VerdictSource
 from analyzer.offline import OfflineVerdicts
 from analyzer.understanding import kind_of
-from analyzer.verdict import Conversation, Decision
+from analyzer.verdict import Conversation, Decision, VerdictSource
 
 
 def is_control_turn(conversation: Conversation, *, greetings: bool = True) -> bool:

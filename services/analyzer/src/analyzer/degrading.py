@@ -8,8 +8,7 @@ import time
 import openai
 from opentelemetry import metrics
 
-from analyzer.llm import VerdictSource, VerdictUnavailable
-from analyzer.verdict import Conversation, Decision, Verdict
+from analyzer.verdict import Conversation, Decision, Verdict, VerdictSource, VerdictUnavailable
 
 log = logging.getLogger(__name__)
 _offline_turns = metrics.get_meter("analyzer.llm").create_counter(

@@ -8,16 +8,9 @@ again; questions and requests off the topic are steered back (irrelevant); abuse
 
 from __future__ import annotations
 
+from analyzer.language import Language, language_of
 from analyzer.phrases import say
-from analyzer.understanding import (
-    Language,
-    correction,
-    is_opinion,
-    kind_of,
-    language_of,
-    product_mention,
-    starts_with,
-)
+from analyzer.understanding import correction, is_opinion, kind_of, product_mention, starts_with
 from analyzer.verdict import Conversation, Decision, Verdict
 
 POLITE = {"greeting": "greet", "small_talk": "small_talk", "thanks": "thanks", "emoji": None}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.understanding import Language
+from analyzer.language import Language
 
 PHRASES: dict[str, dict[Language, str]] = {
     "ask_product": {

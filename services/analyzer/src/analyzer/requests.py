@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from analyzer import SOURCE
-from analyzer.handlers import Analyzer
+from analyzer.deps import Analyzer
 from analyzer.sessions import Chat, Session, new_session
 from analyzer.verdict import Turn
 from feedback_contracts import Envelope, FeedbackRequested, TemplateRequested

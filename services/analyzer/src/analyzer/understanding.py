@@ -1,28 +1,21 @@
-"""What a customer's message is, offline: its language, its kind, a product it names.
+"""What a customer's message is, offline: its kind, a product it names, whether it is an opinion.
 
-Language comes from py3langid, whose model ships in its wheel (no download), restricted to the
-languages the analyzer answers in. Abuse is a message that is toxic or profane *and* addressed
-to someone: alt-profanity-check's model (trained on toxic comments, shipped in its wheel) and
-glin-profanity's dictionaries for Portuguese and Spanish, so "this kettle is crap" stays
-feedback and "you are a useless stupid bot" does not.
+Its language is `language.py`'s, whether it is abuse `abuse.py`'s.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import unicodedata
-from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Literal
 
+from analyzer.abuse import is_abusive
+from analyzer.language import has_letters, words_of
 from service_runtime.consent import HELP, OPT_IN, OPT_OUT
 
-Language = Literal["en", "pt", "es"]
 Kind = Literal[
     "abuse", "keyword", "greeting", "thanks", "small_talk", "emoji", "question", "yes", "no", "text"
 ]
-LANGUAGES: tuple[Language, ...] = ("en", "pt", "es")
-TOXIC = 0.8  # alt-profanity-check's probability from which a message is toxic
 
 # The channel's keywords (STOP, START, HELP...) are never a product or feedback.
 CHANNEL_WORDS = OPT_OUT | OPT_IN | HELP
@@ -58,10 +51,6 @@ _LEAD_IN = re.compile(
 _CORRECTION = re.compile(
     r"^(no|não|nao|nope)?[,.!\s]*(i meant|i mean|it was|it'?s actually|actually|"
     r"eu quis dizer|quis dizer|na verdade|era|quise decir|en realidad)\s+",
-    re.IGNORECASE,
-)
-_SECOND_PERSON = re.compile(
-    r"\b(you|your|you're|u|ur|yourself|bot|você|voce|vc|tu|teu|seu|sua|usted|eres|te|tú)\b",
     re.IGNORECASE,
 )
 _FRAGMENT_WORDS = frozenset(
@@ -125,66 +114,8 @@ _SUBJECTS = frozenset(
 )
 
 
-def _plain(text: str) -> str:
-    return re.sub(r"[^\w\s']", " ", text.lower()).strip()
-
-
-def _words(text: str) -> list[str]:
-    return _plain(text).split()
-
-
-def has_letters(text: str) -> bool:
-    """Whether the text has a letter or digit at all (bare emoji and punctuation do not)."""
-    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
-
-
-@functools.cache
-def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
-
-
-# Words that tell a language apart in messages too short for the model ("hola", "sim").
-_HINTS: dict[str, Language] = {
-    **dict.fromkeys(
-        ["olá", "oi", "obrigado", "obrigada", "valeu", "sim", "não", "nao", "bom", "boa", "tudo"],
-        "pt",
-    ),
-    **dict.fromkeys(["hola", "gracias", "sí", "buenos", "buenas", "vale"], "es"),
-}
-
-
-def language_of(texts: Iterable[str], default: Language = "en") -> Language:
-    """The language of the customer's recent messages; `default` while they say too little."""
-    joined = " ".join(t for t in texts if has_letters(t))
-    if len(_plain(joined).replace(" ", "")) < 12:
-        hinted = [_HINTS[word] for word in _words(joined) if word in _HINTS]
-        return hinted[-1] if hinted else default
-    label = str(_identifier().classify(joined)[0])
-    return next((language for language in LANGUAGES if language == label), default)
-
-
-@functools.cache
-def _profanity() -> tuple[Any, Any]:
-    from glin_profanity import Filter
-    from profanity_check import predict_prob
-
-    return Filter({"languages": ["english", "portuguese", "spanish"]}), predict_prob
-
-
-def is_abusive(text: str) -> bool:
-    """Toxic or profane, and addressed to someone (the bot, the staff, the reader)."""
-    if not _SECOND_PERSON.search(text):
-        return False
-    lexicon, model = _profanity()
-    return float(model([text])[0]) >= TOXIC or bool(lexicon.is_profane(text))
-
-
 def _only(text: str, kind: str) -> bool:
-    words = _words(text)
+    words = words_of(text)
     vocabulary = set(_WORDS[kind].split())
     return bool(words) and all(word in vocabulary for word in words)
 
@@ -195,7 +126,7 @@ def kind_of(text: str) -> Kind:
     the same text up to three times (the flow, `product_mention`, `is_opinion`), and for a
     message addressed to someone the toxicity model runs each time (a feedback turn: 6.2 ms
     uncached, 2.6 ms cached)."""
-    words = _words(text)
+    words = words_of(text)
     if not has_letters(text):
         return "emoji"
     if len(words) == 1 and words[0] in CHANNEL_WORDS:
@@ -214,7 +145,7 @@ def kind_of(text: str) -> Kind:
 
 
 def _without_greeting(text: str) -> str:
-    words = _words(text)
+    words = words_of(text)
     greetings = set(_WORDS["greeting"].split())
     while words and words[0] in greetings:
         words.pop(0)
@@ -223,7 +154,7 @@ def _without_greeting(text: str) -> str:
 
 def starts_with(text: str, kind: Literal["yes", "no"]) -> bool:
     """Whether the first word is a yes (or a no) in any of the languages."""
-    words = _words(text)
+    words = words_of(text)
     return bool(words) and words[0] in set(_WORDS[kind].split())
 
 
@@ -239,7 +170,7 @@ def product_mention(text: str) -> str | None:
     if not has_letters(text) or kind_of(text) != "text":
         return None
     name = _LEAD_IN.sub("", text.strip()).strip(" .,!;:\"'")
-    words = _words(name)
+    words = words_of(name)
     if not words or len(name) < 2 or len(name) > 80 or len(words) > 8:
         return None
     if all(word in _FRAGMENT_WORDS for word in words) or words[0] in CHANNEL_WORDS:
@@ -251,4 +182,4 @@ def product_mention(text: str) -> str | None:
 
 def is_opinion(text: str) -> bool:
     """Something said about the product: a few words that are not a greeting, a yes or a no."""
-    return kind_of(text) == "text" and len(_words(text)) >= 2
+    return kind_of(text) == "text" and len(words_of(text)) >= 2

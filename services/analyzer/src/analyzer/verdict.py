@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,3 +70,17 @@ class Decision:
 
     verdict: Verdict
     usage: Usage = Usage()
+
+
+class VerdictUnavailable(Exception):
+    """The analyzer could not produce a valid verdict for this turn (`usage` was still spent)."""
+
+    def __init__(self, message: str, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage or Usage()
+
+
+class VerdictSource(Protocol):
+    """Anything that decides a turn."""
+
+    async def decide(self, conversation: Conversation) -> Decision: ...

@@ -1,4 +1,4 @@
-"""Sending a WhatsApp message: the port (Twilio: `adapters/twilio_sender`, fake: `recording_sender`)."""
+"""Sending a WhatsApp message: the port (Twilio in `adapters/twilio_sender`)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Any
 
 import openai
 from openai.types.chat import ChatCompletion
@@ -11,7 +11,7 @@ from opentelemetry import metrics, trace
 from pydantic import ValidationError
 
 from analyzer.prompt import build_messages
-from analyzer.verdict import Conversation, Decision, Usage, Verdict
+from analyzer.verdict import Conversation, Decision, Usage, Verdict, VerdictUnavailable
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("analyzer.llm")
@@ -28,20 +28,6 @@ STRICT_FORMAT = {
     "type": "json_schema",
     "json_schema": {"name": "verdict", "strict": True, "schema": Verdict.model_json_schema()},
 }
-
-
-class VerdictUnavailable(Exception):
-    """The analyzer could not produce a valid verdict for this turn (`usage` was still spent)."""
-
-    def __init__(self, message: str, usage: Usage | None = None) -> None:
-        super().__init__(message)
-        self.usage = usage or Usage()
-
-
-class VerdictSource(Protocol):
-    """Anything that decides a turn."""
-
-    async def decide(self, conversation: Conversation) -> Decision: ...
 
 
 class OpenAIVerdicts:

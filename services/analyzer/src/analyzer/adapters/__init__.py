@@ -1,0 +1,1 @@
+"""Adapters of the analyzer's ports: one module per external system."""
