@@ -21,7 +21,7 @@ from feedback_contracts import FeedbackCompleted, from_kafka, topics
 from harness.postgres import fresh_database
 from harness.processes import free_port
 from harness.system import System, SystemConfig, provision
-from persistence.store import FeedbackStore
+from persistence.adapters.sql_store import FeedbackStore
 
 pytestmark = pytest.mark.integration
 ROWS, BATCH = 400, 40

@@ -28,7 +28,8 @@ from persistence.bootstrap import create_app
 from persistence.migrate import alembic_config
 from persistence.models import Feedback
 from persistence.settings import PersistenceSettings
-from persistence.store import FeedbackQuery, FeedbackStore
+from persistence.records import FeedbackQuery
+from persistence.adapters.sql_store import FeedbackStore
 
 pytestmark = pytest.mark.integration
 SECRET = "read-api-secret"

@@ -29,11 +29,13 @@ from feedback_contracts import (
     TopicProposal,
 )
 from feedback_contracts.customers import subject_hash
-from persistence.bootstrap import create_app
+from persistence.adapters.sql_store import FeedbackStore
+from persistence.bootstrap import PersistenceAdapters, create_app
+from persistence.memory_media_links import InMemoryMediaLinks
+from persistence.memory_records import InMemoryFeedbackRecords
 from persistence.migrate import alembic_config
-from persistence.records import FeedbackRecords, InMemoryFeedbackRecords
+from persistence.records import FeedbackQuery, FeedbackRecords
 from persistence.settings import PersistenceSettings
-from persistence.store import FeedbackQuery, FeedbackStore
 from persistence.taxonomy import TopicExists
 from service_runtime.inprocess import InProcessBus
 
@@ -75,6 +77,11 @@ def completed(session: str = "s1", product: str = "kettle", **usage: object) -> 
     if usage:
         return FeedbackCompletedV2(**fields, llm_usage=LlmUsage.model_validate(usage))
     return FeedbackCompleted.model_validate(fields)
+
+
+def fakes(records: FeedbackRecords) -> PersistenceAdapters:
+    """The composition root's adapters, in memory."""
+    return PersistenceAdapters(records, InMemoryMediaLinks())
 
 
 def media(sid: str, status: str = "stored", session: str = "s1") -> MediaStored:
@@ -161,7 +168,7 @@ def test_find_filters_pages_and_takes_wildcards_literally(records: FeedbackRecor
 async def test_the_composition_root_takes_the_fake() -> None:
     settings = local_settings()
     bus, records = InProcessBus(), InMemoryFeedbackRecords()
-    app = create_app(settings, bus=bus, records=records)
+    app = create_app(settings, bus=bus, adapters=fakes(records))
     async with app.router.lifespan_context(app):
         await bus.publish(Envelope.wrap(completed(), source="analyzer", correlation_id="SM1"))
         async with asyncio.timeout(5):
@@ -223,7 +230,7 @@ def test_a_label_is_taken_whatever_its_case(records: FeedbackRecords) -> None:
 
 def test_the_taxonomy_api_answers_bad_input_with_4xx() -> None:
     settings = local_settings()
-    app = create_app(settings, bus=InProcessBus(), records=InMemoryFeedbackRecords())
+    app = create_app(settings, bus=InProcessBus(), adapters=fakes(InMemoryFeedbackRecords()))
     auth = {"Authorization": "Bearer " + "s" * 16}
     with TestClient(app) as client:
         assert client.get("/topics").status_code == 401
@@ -240,7 +247,7 @@ def test_the_taxonomy_api_answers_bad_input_with_4xx() -> None:
         taxonomy = client.get("/topics", headers=auth).json()
         assert client.post("/topics/proposals/1/accept", headers=auth).status_code == 404
         assert client.post("/topics/proposals/1/maybe", headers=auth).status_code == 422
-        app.state.store.save_tags(proposing("s9", "Delivery"))
+        app.state.records.save_tags(proposing("s9", "Delivery"))
         (proposal,) = client.get("/topics/proposals", headers=auth).json()
         accept = f"/topics/proposals/{proposal['id']}/accept"
         assert client.post(accept, headers=auth).status_code == 409  # the label is taken
@@ -290,7 +297,7 @@ def test_the_insights_api_counts_trends_and_exports() -> None:
         records.tags[f"s{n}"].sentiment = sentiment
     records.rows["s2"].feedback_text = "=HYPERLINK(evil)"
     auth = {"Authorization": "Bearer " + "s" * 16}
-    with TestClient(create_app(settings, bus=InProcessBus(), records=records)) as client:
+    with TestClient(create_app(settings, bus=InProcessBus(), adapters=fakes(records))) as client:
         counts = client.get("/insights/topics", headers=auth).json()
         trend = client.get("/insights/trend?weeks=4", headers=auth).json()
         latest = client.get("/insights/latest?per_topic=1", headers=auth).json()
@@ -393,7 +400,7 @@ def test_the_erasure_api_starts_reports_and_refuses_what_is_not_a_customer() -> 
     settings = local_settings()
     records = InMemoryFeedbackRecords()
     records.save_completed(completed())
-    app = create_app(settings, bus=InProcessBus(), records=records)
+    app = create_app(settings, bus=InProcessBus(), adapters=fakes(records))
     auth = {"Authorization": "Bearer " + "s" * 16}
     with TestClient(app) as client:
         assert client.delete(f"/customers/{CUSTOMER}").status_code == 401
@@ -418,7 +425,7 @@ def test_the_erasure_api_starts_reports_and_refuses_what_is_not_a_customer() -> 
 
 def test_every_body_of_the_owners_api_waits_for_the_token_and_is_bounded() -> None:
     settings = local_settings(max_body_bytes=64 * 1024)
-    app = create_app(settings, bus=InProcessBus(), records=InMemoryFeedbackRecords())
+    app = create_app(settings, bus=InProcessBus(), adapters=fakes(InMemoryFeedbackRecords()))
     auth = {"Authorization": "Bearer " + "s" * 16}
     big = b'{"label": "' + b"x" * 10 * 2**20 + b'"}'
     with TestClient(app) as client:
@@ -431,7 +438,7 @@ def test_every_body_of_the_owners_api_waits_for_the_token_and_is_bounded() -> No
 def test_feedback_requests_are_queued_once_per_recipient_and_order_and_name_bad_fields() -> None:
     settings = local_settings()
     bus = InProcessBus()
-    app = create_app(settings, bus=bus, records=InMemoryFeedbackRecords())
+    app = create_app(settings, bus=bus, adapters=fakes(InMemoryFeedbackRecords()))
     auth = {"Authorization": "Bearer " + "s" * 16}
     ask = {"to": "+15550001", "product": "Acme kettle", "order_ref": "A-1"}
     with TestClient(app) as client:

@@ -1,10 +1,12 @@
 """Composition root: create the engine once and wire it into the handlers and the API; a
-test passes its own records (`create_app(settings, records=InMemoryFeedbackRecords())`)."""
+test passes its own (`create_app(settings, adapters=PersistenceAdapters(InMemoryFeedbackRecords(),
+InMemoryMediaLinks()))`)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import boto3
 from fastapi import FastAPI
@@ -22,6 +24,8 @@ from feedback_contracts import (
     ReplyFailed,
     ReplySent,
 )
+from persistence.adapters.s3_media_links import S3MediaLinks
+from persistence.adapters.sql_store import FeedbackStore
 from persistence.api import replies_router, router
 from persistence.backfill import BackfillPolicy, run_backfill
 from persistence.erasure_api import erasure_router
@@ -37,23 +41,32 @@ from persistence.handlers import (
     handle_reply_sent,
 )
 from persistence.insights_api import insights_router
-from persistence.media_links import MediaLinks, S3MediaLinks
+from persistence.media_links import MediaLinks
 from persistence.owner_page import owner_router
 from persistence.records import FeedbackRecords
 from persistence.settings import PersistenceSettings
-from persistence.store import FeedbackStore
 from persistence.topics_api import topics_router
 from service_runtime.app import service_app
 from service_runtime.auth import bearer_matches
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
+from service_runtime.processing import Handler
 from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
-from service_runtime.wiring import Wiring
+from service_runtime.wiring import Closer, Wiring
 
 
-def sql_records(settings: PersistenceSettings) -> tuple[FeedbackStore, Callable[[], None]]:
-    """The SQL store on the configured database, and how to close its engine."""
+@dataclass
+class PersistenceAdapters:
+    """The feedback records, the photos' links, and what to close at shutdown."""
+
+    records: FeedbackRecords
+    media_links: MediaLinks
+    closers: list[Closer] = field(default_factory=list)
+
+
+def adapters_for(settings: PersistenceSettings) -> PersistenceAdapters:
+    """The SQL store on the configured database; presigned links for the browser's S3."""
     engine = create_engine(
         settings.database_url,
         pool_pre_ping=True,
@@ -65,7 +78,15 @@ def sql_records(settings: PersistenceSettings) -> tuple[FeedbackStore, Callable[
         ),
     )
     _instrument(engine)
-    return FeedbackStore(sessionmaker(engine, expire_on_commit=False)), engine.dispose
+    store = FeedbackStore(sessionmaker(engine, expire_on_commit=False))
+    endpoint = settings.media_link_endpoint_url or settings.aws_endpoint_url
+    s3 = boto3.client("s3", region_name=settings.aws_region, endpoint_url=endpoint)
+
+    async def close() -> None:
+        store.release_backfill_lease()
+        engine.dispose()
+
+    return PersistenceAdapters(store, S3MediaLinks(s3, ttl_s=settings.media_link_ttl_s), [close])
 
 
 def backfill_policy(settings: PersistenceSettings) -> BackfillPolicy:
@@ -77,69 +98,59 @@ def backfill_policy(settings: PersistenceSettings) -> BackfillPolicy:
     )
 
 
-def s3_links(settings: PersistenceSettings) -> S3MediaLinks:
-    """Presigned links for the browser's endpoint of S3."""
-    endpoint = settings.media_link_endpoint_url or settings.aws_endpoint_url
-    s3 = boto3.client("s3", region_name=settings.aws_region, endpoint_url=endpoint)
-    return S3MediaLinks(s3, ttl_s=settings.media_link_ttl_s)
+def handlers(store: FeedbackRecords) -> Mapping[str, Handler]:
+    """Each event the records are built from, to its handler."""
+    return by_topic(
+        on(FeedbackCompleted, functools.partial(handle_feedback_completed, store=store)),
+        on(MediaStored, functools.partial(handle_media_stored, store=store)),
+        on(FeedbackTagged, functools.partial(handle_feedback_tagged, store=store)),
+        on(ReplySent, handle_reply_sent),
+        on(ReplyFailed, functools.partial(handle_reply_failed, store=store)),
+        on(DeliveryStatus, functools.partial(handle_delivery_status, store=store)),
+        on(ErasureRequested, functools.partial(handle_erasure_requested, store=store)),
+        on(ErasureStepDone, functools.partial(handle_erasure_step_done, store=store)),
+    )
+
+
+ROUTERS = (
+    router,
+    replies_router,
+    topics_router,
+    insights_router,
+    erasure_router,
+    requests_router,
+    owner_router,
+)
 
 
 def create_app(
     settings: PersistenceSettings,
     *,
     bus: InProcessBus | None = None,
-    records: FeedbackRecords | None = None,
-    media_links: MediaLinks | None = None,
+    adapters: PersistenceAdapters | None = None,
 ) -> FastAPI:
-    """The persistence service as a FastAPI app; `records` replaces the SQL store in tests."""
+    """The persistence service as a FastAPI app; `adapters` replaces PostgreSQL and S3."""
     secret = settings.intelligence_api_secret.get_secret_value()
     register_secrets(secret)
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
-        store: FeedbackRecords
-        closers = []
-        if records is None:
-            sql, dispose = sql_records(settings)
-            store = sql
-            closers += [sql.release_backfill_lease, dispose]
-        else:
-            store = records
-        app.state.store, app.state.api_secret = store, secret
-        app.state.media_links = media_links or s3_links(settings)
-
-        async def close() -> None:
-            for closer in closers:
-                closer()
-
+        used = adapters or adapters_for(settings)
+        app.state.records, app.state.media_links = used.records, used.media_links
+        app.state.api_secret = secret
+        backfill = functools.partial(
+            run_backfill, used.records, publisher, backfill_policy(settings)
+        )
         return Wiring(
-            handlers=by_topic(
-                on(FeedbackCompleted, functools.partial(handle_feedback_completed, store=store)),
-                on(MediaStored, functools.partial(handle_media_stored, store=store)),
-                on(FeedbackTagged, functools.partial(handle_feedback_tagged, store=store)),
-                on(ReplySent, handle_reply_sent),
-                on(ReplyFailed, functools.partial(handle_reply_failed, store=store)),
-                on(DeliveryStatus, functools.partial(handle_delivery_status, store=store)),
-                on(ErasureRequested, functools.partial(handle_erasure_requested, store=store)),
-                on(ErasureStepDone, functools.partial(handle_erasure_step_done, store=store)),
-            ),
-            closers=[close],
+            handlers=handlers(used.records),
+            closers=used.closers,
             transient=(database_unavailable,),
-            tasks=[functools.partial(run_backfill, store, publisher, backfill_policy(settings))],
+            tasks=[backfill],
         )
 
-    routers = [
-        router,
-        replies_router,
-        topics_router,
-        insights_router,
-        erasure_router,
-        requests_router,
-        owner_router,
-    ]
     return service_app(
         settings,
         wire=wire,
-        routers=routers,
+        routers=ROUTERS,
         bus=bus,
         # Every route with a body is the owner's API: the token before a byte of it is read.
         authorize_body=lambda path, headers: bearer_matches(headers.get("authorization"), secret),

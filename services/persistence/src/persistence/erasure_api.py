@@ -7,16 +7,16 @@ import asyncio
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from feedback_contracts import Envelope, ErasureRequested
 from feedback_contracts.customers import whatsapp_address
-from persistence.api import bearer, records_of
-from service_runtime.publishing import Publisher, PublishError
+from persistence.dependencies import AUTHORIZED, EventPublisher, Records
+from service_runtime.publishing import PublishError
 
 SOURCE = "feedback-intelligence/persistence"
-erasure_router = APIRouter(tags=["erasure"], dependencies=[Depends(bearer)])
+erasure_router = APIRouter(tags=["erasure"], dependencies=AUTHORIZED)
 
 
 class ErasureOut(BaseModel):
@@ -37,15 +37,16 @@ Customer = Annotated[str, Path(max_length=64), AfterValidator(whatsapp_address)]
 
 
 @erasure_router.delete("/customers/{sender_id}", status_code=202)
-async def erase_customer(sender_id: Customer, request: Request, response: Response) -> ErasureOut:
+async def erase_customer(
+    sender_id: Customer, records: Records, publisher: EventPublisher, response: Response
+) -> ErasureOut:
     """Start erasing the customer's sessions, chats, ledger and opt-out items, media, rows and
     their messages at Twilio. Asking again while it runs re-sends the same erasure (so one
     interrupted before it reached Kafka resumes); after it completed, it starts a new one."""
-    started = await asyncio.to_thread(records_of(request).start_erasure, sender_id)
+    started = await asyncio.to_thread(records.start_erasure, sender_id)
     request_event = ErasureRequested(
         erasure_id=started.erasure.id, sender_id=sender_id, media_uris=started.media_uris
     )
-    publisher: Publisher = request.app.state.publisher
     envelope = Envelope.wrap(request_event, source=SOURCE, correlation_id=started.erasure.id)
     try:
         await publisher.publish(envelope)
@@ -58,10 +59,10 @@ async def erase_customer(sender_id: Customer, request: Request, response: Respon
 @erasure_router.get("/erasures/{erasure_id}")
 async def get_erasure(
     erasure_id: Annotated[str, Path(min_length=36, max_length=36, pattern=r"^[0-9a-f-]{36}$")],
-    request: Request,
+    records: Records,
 ) -> ErasureOut:
     """An erasure: running until every service reported its step, then completed."""
-    found = await asyncio.to_thread(records_of(request).find_erasure, erasure_id)
+    found = await asyncio.to_thread(records.find_erasure, erasure_id)
     if found is None:
         raise HTTPException(404, f"erasure {erasure_id} not found")
     return ErasureOut.model_validate(found)

@@ -10,17 +10,17 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from feedback_contracts import Envelope, FeedbackRequested
 from feedback_contracts.customers import whatsapp_address
-from persistence.api import bearer, no_nul
-from service_runtime.publishing import Publisher, PublishError
+from persistence.dependencies import AUTHORIZED, EventPublisher, no_nul
+from service_runtime.publishing import PublishError
 
 SOURCE = "feedback-intelligence/persistence"
 MAX_RECIPIENTS = 500
-requests_router = APIRouter(tags=["feedback requests"], dependencies=[Depends(bearer)])
+requests_router = APIRouter(tags=["feedback requests"], dependencies=AUTHORIZED)
 
 
 class Recipient(BaseModel):
@@ -70,12 +70,11 @@ def request_id(recipient: Recipient, today: str) -> str:
 
 
 @requests_router.post("/feedback-requests", status_code=202)
-async def request_feedback(body: FeedbackRequests, request: Request) -> RequestsAccepted:
+async def request_feedback(body: FeedbackRequests, publisher: EventPublisher) -> RequestsAccepted:
     """Queue a feedback request per recipient; a duplicate (same recipient and order) is
     queued with the same id and sent once."""
     today = datetime.now(UTC).date().isoformat()
     unique = {request_id(r, today): r for r in body.recipients}
-    publisher: Publisher = request.app.state.publisher
     events = [
         Envelope.wrap(
             FeedbackRequested(

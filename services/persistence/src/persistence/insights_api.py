@@ -10,14 +10,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from persistence.api import FeedbackOut, Filters, bearer, records_of
+from persistence.api import FeedbackOut
+from persistence.dependencies import AUTHORIZED, Filters, Listing, Records
 from persistence.insights import TopicCount, topic_counts, weekly_trend
 
-insights_router = APIRouter(prefix="/insights", tags=["insights"], dependencies=[Depends(bearer)])
+insights_router = APIRouter(prefix="/insights", tags=["insights"], dependencies=AUTHORIZED)
 EXPORT_PAGE = 500
 EXPORT_COLUMNS = (
     "id",
@@ -40,31 +41,31 @@ class TopicsOut(BaseModel):
 
 
 @insights_router.get("/topics")
-async def topics(request: Request, filters: Annotated[Filters, Depends()]) -> TopicsOut:
+async def topics(records: Records, filters: Listing) -> TopicsOut:
     """Each topic (and `(no topic)`), by sentiment and by product, most talked about first."""
-    rows = await asyncio.to_thread(records_of(request).tagged, filters.query())
+    rows = await asyncio.to_thread(records.tagged, filters.query())
     return TopicsOut(tagged=len(rows), topics=topic_counts(rows))
 
 
 @insights_router.get("/trend")
 async def trend(
-    request: Request,
-    filters: Annotated[Filters, Depends()],
+    records: Records,
+    filters: Listing,
     weeks: Annotated[int, Query(ge=1, le=104)] = 12,
 ) -> list[dict[str, object]]:
     """Tagged feedback per week by sentiment, the last `weeks` weeks, oldest first."""
-    rows = await asyncio.to_thread(records_of(request).tagged, filters.query())
+    rows = await asyncio.to_thread(records.tagged, filters.query())
     return weekly_trend(rows, weeks=weeks, today=datetime.now(UTC).date())
 
 
 @insights_router.get("/latest")
 async def latest(
-    request: Request,
-    filters: Annotated[Filters, Depends()],
+    records: Records,
+    filters: Listing,
     per_topic: Annotated[int, Query(ge=1, le=20)] = 3,
 ) -> dict[str, list[FeedbackOut]]:
     """The newest feedback for each active topic of the taxonomy."""
-    store = records_of(request)
+    store = records
     taxonomy = await asyncio.to_thread(store.taxonomy)
     newest = {}
     for topic in (t for t in taxonomy.topics if t.is_active):
@@ -75,9 +76,9 @@ async def latest(
 
 
 @insights_router.get("/export.csv")
-async def export(request: Request, filters: Annotated[Filters, Depends()]) -> StreamingResponse:
+async def export(records: Records, filters: Listing) -> StreamingResponse:
     """Every feedback the filters match, with its tags, as CSV (newest first)."""
-    store = records_of(request)
+    store = records
 
     async def lines() -> AsyncIterator[str]:
         yield _csv_line(EXPORT_COLUMNS)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from persistence.api import bearer, no_nul, records_of
+from persistence.dependencies import AUTHORIZED, Records, no_nul
 from persistence.taxonomy import TopicExists
 
 Label = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(no_nul)]
@@ -53,21 +53,21 @@ class TopicChange(BaseModel):
     active: bool | None = None
 
 
-topics_router = APIRouter(prefix="/topics", tags=["topics"], dependencies=[Depends(bearer)])
+topics_router = APIRouter(prefix="/topics", tags=["topics"], dependencies=AUTHORIZED)
 
 
 @topics_router.get("")
-async def list_topics(request: Request) -> TaxonomyOut:
+async def list_topics(records: Records) -> TaxonomyOut:
     """The taxonomy."""
-    taxonomy = await asyncio.to_thread(records_of(request).taxonomy)
+    taxonomy = await asyncio.to_thread(records.taxonomy)
     topics = [TopicOut.model_validate(topic) for topic in taxonomy.topics]
     return TaxonomyOut(version=taxonomy.version, topics=topics)
 
 
 @topics_router.post("", status_code=201)
-async def create_topic(body: NewTopic, request: Request) -> TopicOut:
+async def create_topic(body: NewTopic, records: Records) -> TopicOut:
     """Add a topic; 409 when its label (case aside) is taken."""
-    store = records_of(request)
+    store = records
     try:
         topic = await asyncio.to_thread(
             lambda: store.create_topic(label=body.label.strip(), description=body.description)
@@ -89,9 +89,9 @@ class ProposalOut(BaseModel):
 
 
 @topics_router.get("/proposals")
-async def list_proposals(request: Request) -> list[ProposalOut]:
+async def list_proposals(records: Records) -> list[ProposalOut]:
     """The open proposals, most mentioned first."""
-    views = await asyncio.to_thread(records_of(request).proposals)
+    views = await asyncio.to_thread(records.proposals)
     return [ProposalOut.model_validate(view) for view in views]
 
 
@@ -99,10 +99,10 @@ async def list_proposals(request: Request) -> list[ProposalOut]:
 async def settle_proposal(
     proposal_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     decision: Literal["accept", "dismiss"],
-    request: Request,
+    records: Records,
 ) -> dict[str, str]:
     """Accept a proposal (it becomes a topic, and every feedback is re-tagged) or dismiss it."""
-    store = records_of(request)
+    store = records
     try:
         settled = await asyncio.to_thread(
             lambda: store.settle_proposal(proposal_id, accept=decision == "accept")
@@ -116,10 +116,10 @@ async def settle_proposal(
 
 @topics_router.patch("/{topic_id}")
 async def change_topic(
-    topic_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: TopicChange, request: Request
+    topic_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: TopicChange, records: Records
 ) -> TopicOut:
     """Rename, describe, deactivate or activate a topic."""
-    store = records_of(request)
+    store = records
     label = body.label.strip() if body.label is not None else None
     try:
         topic = await asyncio.to_thread(

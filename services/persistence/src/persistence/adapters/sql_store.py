@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,88 +11,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from feedback_contracts import (
     DeliveryStatus,
     FeedbackCompleted,
-    FeedbackCompletedV2,
     FeedbackTagged,
     MediaStored,
     ReplyFailed,
 )
-from persistence import backfill, deliveries, erasure, taxonomy
-from persistence.insights import Tagged
-from persistence.models import Feedback, FeedbackTags, StoredMedia, Topic
+from persistence import deliveries, erasure, taxonomy
+from persistence.adapters.sql_backfill import _SqlBackfill
+from persistence.adapters.sql_reads import _SqlReads
+from persistence.models import Feedback, StoredMedia, Topic
+from persistence.records import Taxonomy, llm_usage
 
 
-@dataclass(frozen=True)
-class Taxonomy:
-    """The topics, active or not, and the version they make."""
-
-    version: int
-    topics: list[Topic]
-
-
-@dataclass(frozen=True)
-class FeedbackQuery:
-    """Filters and a page of the read API."""
-
-    sender_id: str | None = None
-    product_name: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    limit: int = 50
-    offset: int = 0
-    topic: str | None = None  # a label of the taxonomy the row was tagged with
-    sentiment: str | None = None
-
-
-BACKFILL_LOCK = 7_301_042  # the advisory lock of the replica that works the backfill
-
-
-class FeedbackStore:
+class FeedbackStore(_SqlBackfill, _SqlReads):
     """PostgreSQL (or SQLite locally) through one SQLAlchemy engine."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._lease: sa.Connection | None = None
-
-    def hold_backfill_lease(self) -> bool:
-        """Whether this process works the backfill: it holds (or now takes) a session-level
-        advisory lock on a connection of its own, released when the process or the connection
-        dies, so another replica takes over. SQLite has one process."""
-        engine: sa.Engine = self._sessions.kw["bind"]
-        if engine.dialect.name != "postgresql":
-            return True
-        if self._lease is not None:
-            try:
-                self._lease.execute(sa.select(1))
-                return True
-            except sa.exc.DBAPIError:
-                self.release_backfill_lease()
-        connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if connection.scalar(sa.select(sa.func.pg_try_advisory_lock(BACKFILL_LOCK))):
-            self._lease = connection
-            return True
-        connection.close()
-        return False
-
-    def release_backfill_lease(self) -> None:
-        """Let another replica take the backfill."""
-        if self._lease is not None:
-            self._lease.invalidate()  # closing the session releases the lock
-            self._lease = None
-
-    def next_batch(self, limit: int) -> backfill.Batch | None:
-        """The newest open re-tag job's next rows."""
-        with self._sessions() as db:
-            return backfill.next_batch(db, limit)
-
-    def advance_job(self, job_id: int, last_processed_id: int) -> None:
-        """The rows up to `last_processed_id` were requested."""
-        with self._sessions.begin() as db:
-            backfill.advance(db, job_id, last_processed_id)
-
-    def finish_job(self, job_id: int) -> None:
-        """Every row of the job was requested."""
-        with self._sessions.begin() as db:
-            backfill.finish(db, job_id)
 
     def save_completed(self, event: FeedbackCompleted) -> None:
         """One row per session; media already stored for it fills `media_urls`."""
@@ -207,74 +140,6 @@ class FeedbackStore:
             row = db.get(erasure.Erasure, erasure_id)
             return erasure.view(row) if row is not None else None
 
-    def get(self, feedback_id: int) -> Feedback | None:
-        """One row by id."""
-        with self._sessions() as db:
-            return db.get(Feedback, feedback_id)
-
-    def find(self, query: FeedbackQuery) -> tuple[list[Feedback], int]:
-        """A page of rows, newest first, and how many match in all."""
-        conditions = self._conditions(query)
-        with self._sessions() as db:
-            total = db.scalar(sa.select(sa.func.count()).select_from(Feedback).where(*conditions))
-            rows = db.scalars(
-                sa.select(Feedback)
-                .where(*conditions)
-                .order_by(Feedback.created_at.desc(), Feedback.id.desc())
-                .limit(query.limit)
-                .offset(query.offset)
-            ).all()
-        return list(rows), int(total or 0)
-
-    def tagged(self, query: FeedbackQuery) -> list[Tagged]:
-        """Product, tags and time of every tagged row the query matches (paging aside)."""
-        statement = (
-            sa.select(
-                Feedback.product_name,
-                FeedbackTags.topics,
-                FeedbackTags.sentiment,
-                Feedback.created_at,
-            )
-            .join(FeedbackTags, FeedbackTags.session_id == Feedback.session_id)
-            .where(*self._conditions(query))
-        )
-        with self._sessions() as db:
-            return [Tagged(*row) for row in db.execute(statement)]
-
-    def _conditions(self, query: FeedbackQuery) -> list[sa.ColumnElement[bool]]:
-        conditions = []
-        if query.sender_id:
-            conditions.append(Feedback.sender_id == query.sender_id)
-        if query.product_name:  # a substring, with LIKE's wildcards taken literally
-            pattern = f"%{_escape_like(query.product_name)}%"
-            conditions.append(Feedback.product_name.ilike(pattern, escape="\\"))
-        if query.since:
-            conditions.append(Feedback.created_at >= query.since)
-        if query.until:
-            conditions.append(Feedback.created_at < query.until)
-        tags = []
-        if query.sentiment:
-            tags.append(FeedbackTags.sentiment == query.sentiment)
-        if query.topic:
-            tags.append(_has_topic(self._sessions.kw["bind"].dialect.name, query.topic))
-        if tags:
-            tagged = sa.select(FeedbackTags.session_id).where(*tags)
-            conditions.append(Feedback.session_id.in_(tagged))
-        return conditions
-
-
-def _has_topic(dialect: str, label: str) -> sa.ColumnElement[bool]:
-    """The tags' topic list holds `label` (a JSON array: PostgreSQL's jsonb containment, or
-    SQLite's json_each)."""
-    if dialect == "postgresql":
-        return sa.cast(FeedbackTags.topics, postgresql.JSONB).contains([label])
-    each = sa.func.json_each(FeedbackTags.topics).table_valued("value")
-    return sa.exists(sa.select(1).select_from(each).where(each.c.value == label))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
 
 def _lock_session(db: Session, session_id: str) -> None:
     """One writer per session at a time (a transaction-scoped advisory lock), so a
@@ -284,19 +149,6 @@ def _lock_session(db: Session, session_id: str) -> None:
     if db.get_bind().dialect.name == "postgresql":
         key = sa.func.hashtextextended(session_id, 0)
         db.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
-
-
-def llm_usage(event: FeedbackCompleted) -> dict[str, Any]:
-    """The LLM's cost columns; v1 events predate them and leave the defaults."""
-    if not isinstance(event, FeedbackCompletedV2):
-        return {}
-    usage = event.llm_usage
-    return {
-        "llm_model": usage.model,
-        "llm_input_tokens": usage.input_tokens,
-        "llm_output_tokens": usage.output_tokens,
-        "llm_cost_usd": usage.estimated_cost_usd,
-    }
 
 
 def _insert_ignoring_duplicates(

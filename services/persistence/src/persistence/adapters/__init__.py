@@ -1,0 +1,1 @@
+"""Adapters of the persistence ports: one module per external system."""

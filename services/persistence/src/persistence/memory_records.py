@@ -1,0 +1,171 @@
+"""The feedback records' fake: the same rules in memory (`tests/test_record_rules.py` runs
+them against it and against the SQL store on migrations)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from feedback_contracts import (
+    DeliveryStatus,
+    FeedbackCompleted,
+    FeedbackTagged,
+    FeedbackTaggedV2,
+    MediaStored,
+    ReplyFailed,
+)
+from persistence import deliveries, erasure
+from persistence.deliveries import Delivery
+from persistence.insights import Tagged
+from persistence.memory_erasure import _MemoryErasure
+from persistence.memory_taxonomy import _MemoryTaxonomy
+from persistence.models import Feedback, FeedbackTags, Job, Topic
+from persistence.records import FeedbackQuery, llm_usage
+from persistence.taxonomy import ProposalView
+
+
+@dataclass
+class InMemoryFeedbackRecords(_MemoryErasure, _MemoryTaxonomy):
+    """Feedback rows, media and delivery statuses held in dicts."""
+
+    rows: dict[str, Feedback] = field(default_factory=dict)  # by session id
+    media: dict[str, MediaStored] = field(default_factory=dict)  # by media sid
+    statuses: dict[str, Delivery] = field(default_factory=dict)  # by message key
+    tags: dict[str, FeedbackTags] = field(default_factory=dict)  # by session id
+    topics: list[Topic] = field(default_factory=list)
+    version: int = 0
+    jobs: list[tuple[Job, int]] = field(default_factory=list)  # with their taxonomy version
+    proposed: dict[str, ProposalView] = field(default_factory=dict)  # by lower-case label
+    mentions: dict[str, set[str]] = field(default_factory=dict)  # label -> session ids
+    erasures: dict[str, erasure.ErasureView] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def save_completed(self, event: FeedbackCompleted) -> None:
+        """One row per session; media already stored for it fills `media_urls`."""
+        if event.session_id not in self.rows:
+            now = datetime.now(UTC)
+            usage = {"llm_input_tokens": 0, "llm_output_tokens": 0, "llm_cost_usd": Decimal(0)}
+            self.rows[event.session_id] = Feedback(
+                id=next(self._ids),
+                session_id=event.session_id,
+                sender_id=event.sender_id,
+                product_name=event.product_name,
+                feedback_text=event.feedback_text,
+                completed_at=event.completed_at,
+                created_at=now,
+                updated_at=now,
+                **(usage | llm_usage(event)),
+            )
+        self._refresh_media_urls(event.session_id)
+        self.rows[event.session_id].tags = self.tags.get(event.session_id)
+
+    def save_media(self, event: MediaStored) -> None:
+        """Remember the media; attach its URI when the feedback row exists (or later)."""
+        self.media.setdefault(event.media_sid, event)
+        self._refresh_media_urls(event.session_id)
+
+    def save_reply_failed(self, event: ReplyFailed) -> None:
+        """A reply the messenger did not send, and why: final."""
+        key = f"reply:{event.reply_id}"
+        self.statuses.setdefault(
+            key,
+            Delivery(
+                message_key=key,
+                reply_id=event.reply_id,
+                recipient=event.recipient,
+                status="failed",
+                status_rank=deliveries.FINAL,
+                error_code=event.error_code[:16],
+                updated_at=datetime.now(UTC),
+            ),
+        )
+
+    def save_delivery_status(self, event: DeliveryStatus) -> None:
+        """Applied only when it moves the message forward; failed and undelivered are final."""
+        new = deliveries.rank(event.message_status)
+        current = self.statuses.get(event.message_sid)
+        if current is not None and (
+            current.status_rank >= new or current.status_rank >= deliveries.FINAL
+        ):
+            return
+        code = event.error_code[:16] if event.error_code else None
+        self.statuses[event.message_sid] = Delivery(
+            message_key=event.message_sid,
+            reply_id=current.reply_id if current else None,
+            recipient=event.recipient,
+            status=event.message_status[:16],
+            status_rank=new,
+            error_code=code or (current.error_code if current else None),
+            updated_at=datetime.now(UTC),
+        )
+
+    def save_tags(self, event: FeedbackTagged) -> None:
+        """A feedback's tags, unless those stored come from a newer taxonomy."""
+        stored = self.tags.get(event.session_id)
+        if stored is not None and stored.taxonomy_version > event.taxonomy_version:
+            return
+        self.tags[event.session_id] = FeedbackTags(
+            session_id=event.session_id,
+            topics=list(event.topics),
+            sentiment=event.sentiment,
+            summary=event.summary,
+            tagger=event.tagger,
+            taxonomy_version=event.taxonomy_version,
+            tagged_at=datetime.now(UTC),
+        )
+        if event.session_id in self.rows:
+            self.rows[event.session_id].tags = self.tags[event.session_id]
+        if isinstance(event, FeedbackTaggedV2) and event.proposal is not None:
+            proposal = event.proposal
+            key = proposal.label.strip().lower()
+            self.proposed.setdefault(
+                key,
+                ProposalView(
+                    len(self.proposed) + 1, proposal.label, proposal.description, "open", 0
+                ),
+            )
+            self.mentions.setdefault(key, set()).add(event.session_id)
+
+    def deliveries(self, recipient: str, limit: int = 50) -> list[Delivery]:
+        """A customer's newest outbound messages and their statuses."""
+        mine = [d for d in self.statuses.values() if d.recipient == recipient]
+        return sorted(mine, key=lambda d: d.updated_at, reverse=True)[:limit]
+
+    def get(self, feedback_id: int) -> Feedback | None:
+        """One row by id."""
+        return next((row for row in self.rows.values() if row.id == feedback_id), None)
+
+    def find(self, query: FeedbackQuery) -> tuple[list[Feedback], int]:
+        """A page of rows, newest first, and how many match in all."""
+        matching = [
+            row
+            for row in self.rows.values()
+            if (not query.sender_id or row.sender_id == query.sender_id)
+            and (not query.product_name or query.product_name.lower() in row.product_name.lower())
+            and (not query.since or row.created_at >= query.since)
+            and (not query.until or row.created_at < query.until)
+            and (not query.sentiment or (row.tags and row.tags.sentiment == query.sentiment))
+            and (not query.topic or (row.tags and query.topic in row.tags.topics))
+        ]
+        matching.sort(key=lambda row: (row.created_at, row.id), reverse=True)
+        return matching[query.offset : query.offset + query.limit], len(matching)
+
+    def tagged(self, query: FeedbackQuery) -> list[Tagged]:
+        """Product, tags and time of every tagged row the query matches (paging aside)."""
+        rows, _ = self.find(replace(query, limit=len(self.rows), offset=0))
+        return [
+            Tagged(row.product_name, row.tags.topics, row.tags.sentiment, row.created_at)
+            for row in rows
+            if row.tags is not None
+        ]
+
+    def _refresh_media_urls(self, session_id: str) -> None:
+        row = self.rows.get(session_id)
+        if row is not None:
+            row.media_urls = sorted(
+                m.s3_uri
+                for m in self.media.values()
+                if m.session_id == session_id and m.status == "stored" and m.s3_uri
+            )
