@@ -24,12 +24,12 @@ from feedback_contracts import (
     MediaStored,
 )
 from harness.postgres import fresh_database
+from persistence.adapters.sql_store import FeedbackStore
 from persistence.bootstrap import create_app
 from persistence.migrate import alembic_config
 from persistence.models import Feedback
-from persistence.settings import PersistenceSettings
 from persistence.records import FeedbackQuery
-from persistence.adapters.sql_store import FeedbackStore
+from persistence.settings import PersistenceSettings
 
 pytestmark = pytest.mark.integration
 SECRET = "read-api-secret"

@@ -21,9 +21,9 @@ from insights.handlers import Insights, handle_feedback_completed
 from insights.llm_tagger import LlmTagger
 from insights.offline import OfflineTagger
 from insights.settings import InsightsSettings
+from insights.static_taxonomy import StaticTaxonomy
 from insights.tagging import Proposal, TaggerBusy
 from insights.taxonomy import Topic
-from insights.taxonomy_source import StaticTaxonomy
 from service_runtime.failures import TransientError
 from standins.openai_api import Answer, Failure, Latency, OpenAIState, create_app
 from standins.serving import serve_in_thread

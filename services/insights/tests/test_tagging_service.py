@@ -10,11 +10,12 @@ import httpx
 import pytest
 
 from feedback_contracts import Envelope, FeedbackCompleted, FeedbackTagged, topics
+from insights.adapters.persistence_taxonomy import PersistenceTaxonomy
 from insights.bootstrap import InsightsAdapters, create_app
 from insights.offline import OfflineTagger
 from insights.settings import InsightsSettings
+from insights.static_taxonomy import StaticTaxonomy
 from insights.taxonomy import Topic
-from insights.taxonomy_source import PersistenceTaxonomy, StaticTaxonomy
 from service_runtime.failures import TransientError
 from service_runtime.inprocess import InProcessBus
 

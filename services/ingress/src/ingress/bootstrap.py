@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
@@ -14,10 +16,28 @@ from service_runtime.auth import bearer_matches
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
-from service_runtime.wiring import Wiring
+from service_runtime.wiring import Closer, Wiring
 
 
-def create_app(settings: IngressSettings, *, bus: InProcessBus | None = None) -> ASGIApp:
+@dataclass
+class IngressAdapters:
+    """How Twilio's requests are recognised, and what to close at shutdown."""
+
+    signature_check: TwilioSignatureCheck
+    closers: list[Closer] = field(default_factory=list)
+
+
+def adapters_for(settings: IngressSettings) -> IngressAdapters:
+    """Twilio's signature, checked with the account's auth token."""
+    return IngressAdapters(TwilioSignatureCheck(settings.twilio_auth_token.get_secret_value()))
+
+
+def create_app(
+    settings: IngressSettings,
+    *,
+    bus: InProcessBus | None = None,
+    adapters: IngressAdapters | None = None,
+) -> ASGIApp:
     """The ingress service: Twilio's webhooks in front of the FastAPI app that owns the rest."""
     register_secrets(
         settings.twilio_auth_token.get_secret_value(),
@@ -26,10 +46,9 @@ def create_app(settings: IngressSettings, *, bus: InProcessBus | None = None) ->
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
         app.state.settings = settings
-        app.state.signature_check = TwilioSignatureCheck(
-            settings.twilio_auth_token.get_secret_value()
-        )
-        return Wiring()
+        used = adapters or adapters_for(settings)
+        app.state.signature_check = used.signature_check
+        return Wiring(closers=used.closers)
 
     secret = settings.intelligence_api_secret.get_secret_value()
     app = service_app(

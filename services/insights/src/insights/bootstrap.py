@@ -12,11 +12,12 @@ import httpx
 from fastapi import FastAPI
 
 from feedback_contracts import FeedbackCompleted, TagRequested
+from insights.adapters.persistence_taxonomy import PersistenceTaxonomy
 from insights.handlers import Insights, handle_feedback_completed, handle_tag_requested
 from insights.llm_tagger import tagger_for
 from insights.settings import InsightsSettings
 from insights.tagging import Tagger
-from insights.taxonomy_source import PersistenceTaxonomy, TaxonomySource
+from insights.taxonomy_source import TaxonomySource
 from service_runtime.app import service_app
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets

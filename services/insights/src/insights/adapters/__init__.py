@@ -1,0 +1,1 @@
+"""Adapters of the insights service's ports: one module per external system."""
