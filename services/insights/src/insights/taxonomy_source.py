@@ -1,4 +1,4 @@
-"""Where the taxonomy comes from: the port (persistence's API in `adapters/persistence_taxonomy`)."""
+"""Where the taxonomy comes from: the port (the HTTP one: `adapters/persistence_taxonomy`)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedback_contracts import FeedbackTagged, FeedbackTaggedV2
-from persistence.backfill import open_retag_job
+from persistence.adapters.sql_jobs import open_retag_job
 from persistence.models import (
     FeedbackTags,
     TaxonomyChange,

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from persistence import backfill
+from persistence.adapters import sql_jobs
 
 BACKFILL_LOCK = 7_301_042  # the advisory lock of the replica that works the backfill
 
@@ -45,14 +46,14 @@ class _SqlBackfill:
     def next_batch(self, limit: int) -> backfill.Batch | None:
         """The newest open re-tag job's next rows."""
         with self._sessions() as db:
-            return backfill.next_batch(db, limit)
+            return sql_jobs.next_batch(db, limit)
 
     def advance_job(self, job_id: int, last_processed_id: int) -> None:
         """The rows up to `last_processed_id` were requested."""
         with self._sessions.begin() as db:
-            backfill.advance(db, job_id, last_processed_id)
+            sql_jobs.advance(db, job_id, last_processed_id)
 
     def finish_job(self, job_id: int) -> None:
         """Every row of the job was requested."""
         with self._sessions.begin() as db:
-            backfill.finish(db, job_id)
+            sql_jobs.finish(db, job_id)
