@@ -7,9 +7,9 @@ from pydantic import ValidationError
 from twilio.request_validator import RequestValidator
 
 from ingress.api import ReplyBody
+from ingress.asgi import request_headers
 from ingress.handlers import MalformedWebhook, inbound_from_api, inbound_from_twilio
 from ingress.signatures import TwilioSignatureCheck, public_url
-from ingress.webhooks import request_headers
 from standins.twilio_webhooks import inbound_params
 
 pytestmark = pytest.mark.unit

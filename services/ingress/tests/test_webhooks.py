@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from starlette.types import Message, Receive
 
 from feedback_contracts import DeliveryStatus, Envelope, InboundMessage
-from ingress.routes import TWILIO_WEBHOOKS
+from ingress.asgi import Disconnected, Rejected, read_body
 from ingress.settings import IngressSettings
 from ingress.signatures import TwilioSignatureCheck
-from ingress.webhooks import Disconnected, Rejected, TwilioWebhooks, read_body
+from ingress.webhooks import TwilioWebhooks
 from service_runtime.publishing import PublishError
 from service_runtime.recording_publisher import RecordingPublisher
 from standins.twilio_webhooks import inbound_params, sign
@@ -29,17 +29,16 @@ class UnavailablePublisher:
 
 def webhooks(publisher: object) -> TwilioWebhooks:
     app = FastAPI()
-    app.state.settings = IngressSettings(
+    settings = IngressSettings(
         twilio_auth_token=TOKEN, intelligence_api_secret="s" * 12, max_body_bytes=4096
     )
-    app.state.signature_check = TwilioSignatureCheck(TOKEN)
     app.state.publisher = publisher
 
     @app.get("/elsewhere")
     async def elsewhere() -> dict[str, str]:
         return {"served_by": "fastapi"}
 
-    return TwilioWebhooks(app, TWILIO_WEBHOOKS)
+    return TwilioWebhooks(app, settings=settings, signature_check=TwilioSignatureCheck(TOKEN))
 
 
 Client = tuple[httpx.AsyncClient, RecordingPublisher]

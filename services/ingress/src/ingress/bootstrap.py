@@ -1,4 +1,4 @@
-"""Composition root: create the adapters once and hand them to the routes."""
+"""Composition root: create the adapters once and hand them to the webhooks and the routes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from ingress.routes import TWILIO_WEBHOOKS, router
+from ingress.routes import router
 from ingress.settings import IngressSettings
 from ingress.signatures import TwilioSignatureCheck
 from ingress.webhooks import TwilioWebhooks
@@ -44,10 +44,10 @@ def create_app(
         settings.intelligence_api_secret.get_secret_value(),
     )
 
+    used = adapters or adapters_for(settings)
+
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
-        app.state.settings = settings
-        used = adapters or adapters_for(settings)
-        app.state.signature_check = used.signature_check
+        app.state.settings = settings  # for the original API's bearer check
         return Wiring(closers=used.closers)
 
     secret = settings.intelligence_api_secret.get_secret_value()
@@ -61,4 +61,4 @@ def create_app(
             path != "/reply/" or bearer_matches(headers.get("authorization"), secret)
         ),
     )
-    return TwilioWebhooks(app, TWILIO_WEBHOOKS)
+    return TwilioWebhooks(app, settings=settings, signature_check=used.signature_check)

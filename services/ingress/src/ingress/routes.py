@@ -1,4 +1,4 @@
-"""HTTP routes: Twilio's webhooks (served by `TwilioWebhooks`) and the original API."""
+"""The FastAPI routes: the original API and health check (Twilio's webhooks: `webhooks.py`)."""
 
 from __future__ import annotations
 
@@ -11,21 +11,12 @@ from pydantic import ValidationError
 from ingress.api import ReplyBody
 from ingress.handlers import (
     inbound_from_api,
-    inbound_from_twilio,
     publish_inbound,
-    status_from_twilio,
 )
 from ingress.settings import IngressSettings
-from ingress.webhooks import EMPTY_TWIML, WebhookRoute
 from service_runtime.auth import require_bearer
 from service_runtime.publishing import Publisher, PublishError
 
-TWILIO_WEBHOOKS = {
-    "/twilio/messages": WebhookRoute(
-        inbound_from_twilio, "webhook", 200, EMPTY_TWIML, b"text/xml; charset=utf-8"
-    ),
-    "/twilio/status": WebhookRoute(status_from_twilio, "status callback", 204),
-}
 router = APIRouter()
 
 

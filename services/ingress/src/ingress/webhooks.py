@@ -16,7 +16,6 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
@@ -24,7 +23,13 @@ from opentelemetry import propagate, trace
 from starlette.types import Receive, Scope, Send
 
 from feedback_contracts import DeliveryStatus, InboundMessage
-from ingress.handlers import MalformedWebhook, publish_inbound
+from ingress.asgi import Disconnected, Rejected, read_body, request_headers, respond
+from ingress.handlers import (
+    MalformedWebhook,
+    inbound_from_twilio,
+    publish_inbound,
+    status_from_twilio,
+)
 from ingress.settings import IngressSettings
 from ingress.signatures import TwilioSignatureCheck, public_url
 from service_runtime.publishing import PublishError
@@ -32,18 +37,6 @@ from service_runtime.publishing import PublishError
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("ingress")
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-
-
-class Rejected(Exception):
-    """A webhook answered with an error status and nothing published."""
-
-    def __init__(self, status: int, detail: str, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.status, self.detail, self.headers = status, detail, dict(headers or {})
-
-
-class Disconnected(Exception):
-    """The client went away before its body arrived."""
 
 
 @dataclass(frozen=True)
@@ -57,12 +50,29 @@ class WebhookRoute:
     content_type: bytes | None = None
 
 
-class TwilioWebhooks:
-    """ASGI app: the webhook routes here, everything else to `app`."""
+TWILIO_WEBHOOKS = {
+    "/twilio/messages": WebhookRoute(
+        inbound_from_twilio, "webhook", 200, EMPTY_TWIML, b"text/xml; charset=utf-8"
+    ),
+    "/twilio/status": WebhookRoute(status_from_twilio, "status callback", 204),
+}
 
-    def __init__(self, app: FastAPI, routes: Mapping[str, WebhookRoute]) -> None:
+
+class TwilioWebhooks:
+    """ASGI app: the webhook routes here, everything else to `app` (whose lifespan starts the
+    publisher the webhooks publish with)."""
+
+    def __init__(
+        self,
+        app: FastAPI,
+        *,
+        settings: IngressSettings,
+        signature_check: TwilioSignatureCheck,
+        routes: Mapping[str, WebhookRoute] = TWILIO_WEBHOOKS,
+    ) -> None:
         self.app = app
         self.routes = dict(routes)
+        self._settings, self._check = settings, signature_check
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = self.routes.get(scope["path"]) if scope["type"] == "http" else None
@@ -95,8 +105,7 @@ class TwilioWebhooks:
     ) -> None:
         if scope["method"] != "POST":
             raise Rejected(405, "Method Not Allowed", {"allow": "POST"})
-        state = self.app.state
-        settings: IngressSettings = state.settings
+        settings = self._settings
         body = await read_body(receive, headers, limit=settings.max_body_bytes)
         form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         url = public_url(
@@ -105,62 +114,13 @@ class TwilioWebhooks:
             base_url=settings.public_base_url,
             trust_proxy=settings.trust_proxy_headers,
         )
-        check: TwilioSignatureCheck = state.signature_check
-        if not check.is_valid(url, form, headers.get("x-twilio-signature")):
+        if not self._check.is_valid(url, form, headers.get("x-twilio-signature")):
             raise Rejected(403, "invalid Twilio signature")
         try:
             event = route.to_event(form)
         except MalformedWebhook as error:
             raise Rejected(400, f"malformed {route.what}: {error}") from error
         try:
-            await publish_inbound(event, publisher=state.publisher)
+            await publish_inbound(event, publisher=self.app.state.publisher)
         except PublishError as error:
             raise Rejected(503, "event bus unavailable", {"retry-after": "5"}) from error
-
-
-def request_headers(scope: Scope) -> dict[str, str]:
-    """The request's headers by lower-case name; the first of repeated ones, as Starlette's."""
-    headers: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-    return headers
-
-
-async def read_body(receive: Receive, headers: Mapping[str, str], *, limit: int) -> bytes:
-    """The whole body, refusing with 413 as soon as it is known to exceed `limit`."""
-    declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise Rejected(413, f"body over {limit} bytes")
-    chunks: list[bytes] = []
-    size, more = 0, True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise Disconnected
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise Rejected(413, f"body over {limit} bytes")
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
-
-
-async def respond(
-    send: Send,
-    status: int,
-    body: bytes,
-    *,
-    content_type: bytes | None,
-    headers: Mapping[str, str],
-) -> None:
-    """Send a complete response; no body and no length on 204, as HTTP requires."""
-    raw: list[tuple[bytes, bytes]] = []
-    if status != 204:
-        raw.append((b"content-length", str(len(body)).encode()))
-    if content_type:
-        raw.append((b"content-type", content_type))
-    raw += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
-    message: dict[str, Any] = {"type": "http.response.start", "status": status, "headers": raw}
-    await send(message)
-    await send({"type": "http.response.body", "body": b"" if status == 204 else body})
