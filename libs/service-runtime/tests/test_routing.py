@@ -11,11 +11,11 @@ from feedback_contracts import (
     Envelope,
     FeedbackCompleted,
     FeedbackCompletedV2,
+    LlmUsage,
     ReplyFailed,
     ReplySent,
     topics,
 )
-from feedback_contracts.events import LlmUsage
 from feedback_contracts.kafka import to_kafka
 from service_runtime.processing import RecordProcessor
 from service_runtime.retry import RetryPolicy

@@ -1,31 +1,37 @@
 """Event contracts of the feedback flow: models, topics and the Kafka binding."""
 
 from feedback_contracts import topics
-from feedback_contracts.envelope import Envelope, Event
-from feedback_contracts.events import (
-    ERASURE_STEPS,
-    EVENT_TYPES,
+from feedback_contracts.conversation_events import (
     DeliveryStatus,
-    ErasureRequested,
-    ErasureStepDone,
-    FeedbackCompleted,
-    FeedbackCompletedV2,
     FeedbackRequested,
-    FeedbackTagged,
-    FeedbackTaggedV2,
     InboundMessage,
-    LlmUsage,
     MediaItem,
-    MediaReference,
-    MediaStored,
     ReplyFailed,
     ReplyRequested,
     ReplyRequestedV2,
     ReplySent,
-    TagRequested,
     TemplateRequested,
-    TopicProposal,
     reply_id_for,
+)
+from feedback_contracts.envelope import Envelope, Event
+from feedback_contracts.erasure_events import (
+    ERASURE_STEPS,
+    ErasureRequested,
+    ErasureStepDone,
+)
+from feedback_contracts.events import (
+    EVENT_TYPES,
+)
+from feedback_contracts.feedback_events import (
+    FeedbackCompleted,
+    FeedbackCompletedV2,
+    FeedbackTagged,
+    FeedbackTaggedV2,
+    LlmUsage,
+    MediaReference,
+    MediaStored,
+    TagRequested,
+    TopicProposal,
 )
 from feedback_contracts.kafka import ContractError, KafkaRecord, from_kafka, to_kafka
 

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from feedback_contracts import MediaStored
 from feedback_contracts.customers import subject_hash
 from persistence import erasure
-from persistence.deliveries import Delivery
-from persistence.models import Feedback, FeedbackTags, Job, Topic
-from persistence.taxonomy import ProposalView
+from persistence.memory_state import MemoryState
 
 
-class _MemoryErasure:
+class _MemoryErasure(MemoryState):
     """The fake's erasures."""
-
-    # the fields of InMemoryFeedbackRecords
-    rows: dict[str, Feedback]
-    media: dict[str, MediaStored]
-    statuses: dict[str, Delivery]
-    tags: dict[str, FeedbackTags]
-    topics: list[Topic]
-    version: int
-    jobs: list[tuple[Job, int]]
-    proposed: dict[str, ProposalView]
-    mentions: dict[str, set[str]]
-    erasures: dict[str, erasure.ErasureView]
-    _ids: itertools.count[int]
 
     def start_erasure(self, sender_id: str) -> erasure.Started:
         """The customer's running erasure, or a new one, and the S3 objects known to be theirs."""

@@ -3,8 +3,7 @@ them against it and against the SQL store on migrations)."""
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -16,31 +15,18 @@ from feedback_contracts import (
     MediaStored,
     ReplyFailed,
 )
-from persistence import deliveries, erasure
+from persistence import deliveries
 from persistence.deliveries import Delivery
 from persistence.insights import Tagged
 from persistence.memory_erasure import _MemoryErasure
 from persistence.memory_taxonomy import _MemoryTaxonomy
-from persistence.models import Feedback, FeedbackTags, Job, Topic
+from persistence.models import Feedback, FeedbackTags
 from persistence.records import FeedbackQuery, llm_usage
 from persistence.taxonomy import ProposalView
 
 
-@dataclass
 class InMemoryFeedbackRecords(_MemoryErasure, _MemoryTaxonomy):
-    """Feedback rows, media and delivery statuses held in dicts."""
-
-    rows: dict[str, Feedback] = field(default_factory=dict)  # by session id
-    media: dict[str, MediaStored] = field(default_factory=dict)  # by media sid
-    statuses: dict[str, Delivery] = field(default_factory=dict)  # by message key
-    tags: dict[str, FeedbackTags] = field(default_factory=dict)  # by session id
-    topics: list[Topic] = field(default_factory=list)
-    version: int = 0
-    jobs: list[tuple[Job, int]] = field(default_factory=list)  # with their taxonomy version
-    proposed: dict[str, ProposalView] = field(default_factory=dict)  # by lower-case label
-    mentions: dict[str, set[str]] = field(default_factory=dict)  # label -> session ids
-    erasures: dict[str, erasure.ErasureView] = field(default_factory=dict)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    """Feedback rows, media and delivery statuses held in dicts (`MemoryState`)."""
 
     def save_completed(self, event: FeedbackCompleted) -> None:
         """One row per session; media already stored for it fills `media_urls`."""

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from feedback_contracts import MediaStored
-from persistence import erasure
 from persistence.backfill import Batch
-from persistence.deliveries import Delivery
-from persistence.models import Feedback, FeedbackTags, Job, JobStatus, Topic
+from persistence.memory_state import MemoryState
+from persistence.models import Job, JobStatus, Topic
 from persistence.records import Taxonomy
 from persistence.taxonomy import ProposalView, TopicExists
 
 
-class _MemoryTaxonomy:
+class _MemoryTaxonomy(MemoryState):
     """The fake's taxonomy, proposals and re-tag jobs."""
-
-    # the fields of InMemoryFeedbackRecords
-    rows: dict[str, Feedback]
-    media: dict[str, MediaStored]
-    statuses: dict[str, Delivery]
-    tags: dict[str, FeedbackTags]
-    topics: list[Topic]
-    version: int
-    jobs: list[tuple[Job, int]]
-    proposed: dict[str, ProposalView]
-    mentions: dict[str, set[str]]
-    erasures: dict[str, erasure.ErasureView]
-    _ids: itertools.count[int]
 
     def proposals(self) -> list[ProposalView]:
         """The open topic proposals, most mentioned first."""
