@@ -2,8 +2,9 @@
 
 Each `*.json` file here holds a list of dialogues:
 `{"name", "turns": [text, or {"text", "photo": true}], "expect": {"stored": {"product",
-"feedback"} or null, "status", "language"}}`. `play` runs one through the analyzer's real
-handler with any verdict source: the offline analyzer in `make test`, an OpenAI-compatible
+"feedback"} or null, "status", "language", "replies_contain": [text], "replies_lack": [text]}}`:
+each text of `replies_contain` must appear in some reply, none of `replies_lack` in any.
+`play` runs one through the analyzer's real handler with any verdict source: the offline analyzer in `make test`, an OpenAI-compatible
 model in `make eval-conversations`.
 """
 
@@ -132,6 +133,12 @@ def _compare(expect: dict[str, Any], played: Played, *, strict: bool) -> list[st
                 problems.append(f"{key} {played.stored[key]!r}, expected {wanted[key]!r}")
     if "status" in expect and played.status != expect["status"]:
         problems.append(f"status {played.status!r}, expected {expect['status']!r}")
+    for text in expect.get("replies_contain", []):
+        if not any(text in reply for reply in played.replies):
+            problems.append(f"no reply says {text!r}")
+    for text in expect.get("replies_lack", []):
+        if any(text in reply for reply in played.replies):
+            problems.append(f"a reply says {text!r}")
     language = language_of(played.replies, default="en")
     if "language" in expect and language != expect["language"]:
         problems.append(f"replies in {language!r}, expected {expect['language']!r}")

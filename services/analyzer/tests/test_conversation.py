@@ -11,7 +11,6 @@ from analyzer.handlers import handle_erasure_requested, handle_inbound
 from analyzer.memory_sessions import InMemorySessionStore
 from analyzer.offline import OfflineVerdicts
 from analyzer.requests import FeedbackTemplate, handle_feedback_requested
-from analyzer.turns import LIMITED_REPLY
 from analyzer.verdict import Conversation, Decision, Turn, Usage, Verdict
 from feedback_contracts import (
     Envelope,
@@ -120,12 +119,12 @@ async def test_unsafe_message_limits_then_reopens_after_the_window() -> None:
     await converse(deps, ("SM1", "Hi", None), ("SM2", abuse, None))
     await converse(deps, ("SM3", "hello?", None))
     replies = [e.data.body for e in recorded(deps).of_type(ReplyRequested)]  # type: ignore[attr-defined]
-    assert replies[-1] == LIMITED_REPLY
+    assert replies[-1].startswith("Let's take a short break") and "10 min" in replies[-1]
     assert isinstance(deps.clock, Clock)
     deps.clock.now += timedelta(minutes=11)
     await converse(deps, ("SM4", "Acme kettle", None))
     replies = [e.data.body for e in recorded(deps).of_type(ReplyRequested)]  # type: ignore[attr-defined]
-    assert replies[-1] != LIMITED_REPLY
+    assert not replies[-1].startswith("Let's take a short break")
     assert isinstance(deps.store, InMemorySessionStore)
     (session,) = deps.store.sessions.values()
     assert session.status == "active"

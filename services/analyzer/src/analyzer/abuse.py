@@ -20,6 +20,17 @@ _SECOND_PERSON = re.compile(
 )
 
 
+# Insults that the dictionaries miss, said of the one addressed ("eres un bot inútil"): a
+# product called useless ("tu cafetera es inútil") is feedback, not abuse.
+_INSULTED = re.compile(
+    r"\b(you are|you're|ur|eres|sos|es usted|você é|voce é|vc é|tu és|tu es|você está|"
+    r"voce esta)\b[^.!?]{0,40}?\b(stupid|useless|idiot|moron|dumb|estúpid[oa]s?|estupid[oa]s?|"
+    r"inútil|inutil|imbécil|imbecil|idiota|tont[oa]|burr[oa]|otári[oa]|otari[oa]|babaca|"
+    r"besta|incompetente)\b",
+    re.IGNORECASE,
+)
+
+
 @functools.cache
 def _profanity() -> tuple[Any, Any]:
     from glin_profanity import Filter
@@ -32,5 +43,7 @@ def is_abusive(text: str) -> bool:
     """Toxic or profane, and addressed to someone (the bot, the staff, the reader)."""
     if not _SECOND_PERSON.search(text):
         return False
+    if _INSULTED.search(text):
+        return True
     lexicon, model = _profanity()
     return float(model([text])[0]) >= TOXIC or bool(lexicon.is_profane(text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from analyzer.understanding import without_lead_ins
 from analyzer.verdict import Conversation, Verdict
 
 _INJECTION = re.compile(
@@ -23,7 +24,8 @@ def looks_like_injection(text: str) -> bool:
 
 
 def enforce(verdict: Verdict, conversation: Conversation) -> Verdict:
-    """Hold a verdict to the contract: only real media, no completion from an injection."""
+    """Hold a verdict to the contract: only real media, a product named by its name alone, no
+    completion from an injection."""
     allowed = set(conversation.session_media) | set(conversation.message.media_urls)
     media = [url for url in verdict.media_urls if url in allowed]
     if looks_like_injection(conversation.message.text):
@@ -38,4 +40,15 @@ def enforce(verdict: Verdict, conversation: Conversation) -> Verdict:
                 "next_step": conversation.step,
             }
         )
-    return verdict.model_copy(update={"media_urls": media})
+    return verdict.model_copy(
+        update={"media_urls": media, "product_name": _named(verdict, conversation)}
+    )
+
+
+def _named(verdict: Verdict, conversation: Conversation) -> str | None:
+    """The verdict's product without what a model may leave in it from the customer's words:
+    a greeting, "I want to give feedback", "comprei". Nothing left: the product stays as it was."""
+    if not verdict.product_name:
+        return verdict.product_name
+    name = without_lead_ins(verdict.product_name).strip(" .,!;:")
+    return name or conversation.product_name

@@ -32,17 +32,24 @@ log = logging.getLogger(__name__)
 
 async def handle_inbound(message: InboundMessage, envelope: Envelope, *, deps: Analyzer) -> None:
     """Handle a customer's message exactly once, even when Kafka or Twilio deliver it again."""
-    if await handled_by_channel(envelope, message, consent=deps.consent, publisher=deps.publisher):
-        return
     latest = await deps.store.latest_session(message.sender_id)
+    now = deps.clock()
+    open_session = (
+        latest if latest and latest.is_open(now=now, inactivity=deps.policy.inactivity) else None
+    )
+    if await handled_by_channel(
+        envelope,
+        message,
+        consent=deps.consent,
+        publisher=deps.publisher,
+        session=open_session,
+        now=now,
+    ):
+        return
     if latest is not None and message.message_sid in latest.recent_sids:
         await _seen_before(envelope, latest, deps)
         return
-    now = deps.clock()
-    open_session = latest is not None and latest.is_open(now=now, inactivity=deps.policy.inactivity)
-    session = (
-        latest if open_session and latest else new_session(message.sender_id, after=latest, now=now)
-    )
+    session = open_session or new_session(message.sender_id, after=latest, now=now)
     chat = _inbound_chat(message, session, envelope.time)
     result = await take_turn(session, chat, now, deps)
     reply = _reply_chat(result, chat) if result.persist_reply else None

@@ -3,17 +3,25 @@
 Product, then feedback, then an optional photo, then a confirmation, in the customer's
 language. Greetings, thanks, small talk and bare emoji are answered and the question asked
 again; questions and requests off the topic are steered back (irrelevant); abuse is unsafe;
-"no, I meant ..." corrects the product; channel keywords (STOP, HELP) never become a product.
+"no, I meant ..." corrects the product; channel keywords (STOP, HELP), greetings, the wish to
+give feedback and "I bought" never become part of a product.
 """
 
 from __future__ import annotations
 
 from analyzer.language import Language, language_of
-from analyzer.phrases import say
+from analyzer.phrases import question_for, say
 from analyzer.understanding import correction, is_opinion, kind_of, product_mention, starts_with
 from analyzer.verdict import Conversation, Decision, Verdict
 
-POLITE = {"greeting": "greet", "small_talk": "small_talk", "thanks": "thanks", "emoji": None}
+# Answered, then the step's question asked again.
+POLITE = {
+    "greeting": "greet",
+    "small_talk": "small_talk",
+    "thanks": "thanks",
+    "intent": "intent",
+    "emoji": None,
+}
 
 
 def _verdict(conversation: Conversation, reply: str, **changes: object) -> Verdict:
@@ -39,15 +47,7 @@ def _language(conversation: Conversation) -> Language:
 
 def _question(conversation: Conversation, language: Language) -> str:
     """What the current step asks of the customer."""
-    product = conversation.product_name or ""
-    step = conversation.step
-    if step == "ask_feedback":
-        return say("ask_opinion", language, product=product)
-    if step == "ask_photo":
-        return say("photo_or_no", language)
-    if step == "confirm":
-        return say("confirm_again", language)
-    return say("ask_product", language)
+    return question_for(conversation.step, conversation.product_name, language)
 
 
 class OfflineVerdicts:
@@ -71,7 +71,7 @@ class OfflineVerdicts:
             courtesy = POLITE[kind]
             opening = f"{say(courtesy, language)} " if courtesy else ""
             return _verdict(conversation, opening + _question(conversation, language))
-        if kind in ("question", "keyword") and conversation.step != "ask_feedback":
+        if kind in ("question", "keyword"):  # acknowledged, then the step's question again
             reply = say("steer_back", language, question=_question(conversation, language))
             return _verdict(conversation, reply, is_irrelevant=True, should_persist_reply=False)
         return self._step(conversation, text, language)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from analyzer.grammar import of_product
 from analyzer.language import Language
+from analyzer.verdict import Step
 
 PHRASES: dict[str, dict[Language, str]] = {
     "ask_product": {
@@ -18,14 +20,14 @@ PHRASES: dict[str, dict[Language, str]] = {
     },
     "thanks": {"en": "You're welcome!", "pt": "De nada!", "es": "¡De nada!"},
     "ask_feedback": {
-        "en": "Thanks! What do you think of {product}?",
-        "pt": "Obrigado! O que você achou de {product}?",
-        "es": "¡Gracias! ¿Qué te parece {product}?",
+        "en": "Thanks! What do you think {of_product}?",
+        "pt": "Obrigado! O que você achou {of_product}?",
+        "es": "¡Gracias! ¿Qué opinas {of_product}?",
     },
     "ask_opinion": {
-        "en": "What do you think of {product}? A sentence or two is plenty.",
-        "pt": "O que você achou de {product}? Uma ou duas frases bastam.",
-        "es": "¿Qué te parece {product}? Con una o dos frases basta.",
+        "en": "What do you think {of_product}? A sentence or two is plenty.",
+        "pt": "O que você achou {of_product}? Uma ou duas frases bastam.",
+        "es": "¿Qué opinas {of_product}? Con una o dos frases basta.",
     },
     "ask_photo": {
         "en": "Would you like to add a photo? Send it now, or reply 'no'.",
@@ -64,20 +66,34 @@ PHRASES: dict[str, dict[Language, str]] = {
         "es": "¡Gracias! Tu opinión ha sido registrada.",
     },
     "steer_back": {
-        "en": "I can only help with feedback on a product you bought. {question}",
-        "pt": "Só posso ajudar com opiniões sobre um produto que você comprou. {question}",
-        "es": "Solo puedo ayudar con opiniones sobre un producto que compraste. {question}",
+        "en": "I can only take feedback on products here. {question}",
+        "pt": "Aqui só posso receber opiniões sobre produtos. {question}",
+        "es": "Aquí solo puedo recoger opiniones sobre productos. {question}",
     },
     "opted_out": {
         "en": "You won't get any more messages from us. Reply START to get them again.",
         "pt": "Você não receberá mais mensagens nossas. Responda START para voltar a recebê-las.",
         "es": "No recibirás más mensajes nuestros. Responde START para volver a recibirlos.",
     },
-    "opted_in": {
-        "en": "Welcome back! Which product would you like to give feedback on?",
-        "pt": "Bem-vindo de volta! Sobre qual produto você gostaria de dar sua opinião?",
-        "es": "¡Bienvenido de nuevo! ¿Sobre qué producto te gustaría dar tu opinión?",
+    "welcome_back": {
+        "en": "Welcome back! {question}",
+        "pt": "Bem-vindo de volta! {question}",
+        "es": "¡Bienvenido de nuevo! {question}",
     },
+    "welcome_back_later": {
+        "en": "You will get our messages again. You can continue with your feedback in "
+        "{minutes} min.",
+        "pt": "Você voltará a receber nossas mensagens. Pode continuar sua opinião em "
+        "{minutes} min.",
+        "es": "Volverás a recibir nuestros mensajes. Puedes continuar con tu opinión en "
+        "{minutes} min.",
+    },
+    "limited": {
+        "en": "Let's take a short break. You can continue with your feedback in {minutes} min.",
+        "pt": "Vamos fazer uma pausa. Você pode continuar sua opinião em {minutes} min.",
+        "es": "Hagamos una pausa. Puedes continuar con tu opinión en {minutes} min.",
+    },
+    "intent": {"en": "Great!", "pt": "Ótimo!", "es": "¡Genial!"},
     "help": {
         "en": "This number collects feedback on products you bought. Tell me the product and "
         "what you think of it. Reply STOP to stop messages, START to get them again.",
@@ -95,5 +111,19 @@ PHRASES: dict[str, dict[Language, str]] = {
 
 
 def say(key: str, language: Language, **values: str) -> str:
-    """A phrase in the customer's language, with its blanks filled in."""
+    """A phrase in the customer's language, with its blanks filled in; a `product` is also
+    offered as `of_product`, contracted as the language wants ("da chaleira")."""
+    if "product" in values:
+        values["of_product"] = of_product(values["product"], language)
     return PHRASES[key][language].format(**values)
+
+
+def question_for(step: Step, product: str | None, language: Language) -> str:
+    """What a step of the conversation asks of the customer."""
+    if step == "ask_feedback":
+        return say("ask_opinion", language, product=product or "")
+    if step == "ask_photo":
+        return say("photo_or_no", language)
+    if step == "confirm":
+        return say("confirm_again", language)
+    return say("ask_product", language)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from analyzer.language import Language, language_of
 from analyzer.verdict import Step, Turn, Usage
 
 Status = Literal["active", "limited", "completed"]
@@ -82,6 +84,18 @@ class Session:
     def next(self, **changes: object) -> Session:
         """The same session with changes and the next version."""
         return replace(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
+
+
+def minutes_left(session: Session, now: datetime) -> str:
+    """Whole minutes, rounded up, until the session's limit ends."""
+    until = session.limited_until or now
+    return str(max(1, math.ceil((until - now).total_seconds() / 60)))
+
+
+def session_language(session: Session, *also: str) -> Language:
+    """The language the customer writes in: their recent messages (and `also`)."""
+    said = [turn.text for turn in session.recent_turns if turn.role == "customer"]
+    return language_of([*said[-4:], *also])
 
 
 def new_session(sender_id: str, *, after: Session | None, now: datetime) -> Session:

@@ -7,18 +7,19 @@ from datetime import datetime
 
 from analyzer.deps import Analyzer, ConversationPolicy
 from analyzer.guard import enforce
+from analyzer.phrases import say
 from analyzer.sessions import (
     Chat,
     MediaRef,
     Outcome,
     Session,
+    minutes_left,
+    session_language,
 )
 from analyzer.verdict import Conversation, Usage, Verdict
 from feedback_contracts import (
     reply_id_for,
 )
-
-LIMITED_REPLY = "Let's take a short break. You can continue with your feedback in a few minutes."
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,9 @@ async def take_turn(session: Session, chat: Chat, now: datetime, deps: Analyzer)
     reply_id = reply_id_for(chat.message_sid)
     media = session.media + tuple(m for m in chat.media if m not in session.media)
     if session.is_limited(now):
-        outcome = Outcome(reply_id, LIMITED_REPLY, session.session_id)
+        language = session_language(session, chat.turn.text)
+        pause = say("limited", language, minutes=minutes_left(session, now))
+        outcome = Outcome(reply_id, pause, session.session_id)
         return TurnResult(session.next(last_message_at=now, media=media), outcome, False)
     conversation = Conversation(
         product_name=session.product_name,
