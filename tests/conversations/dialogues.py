@@ -4,8 +4,8 @@ Each `*.json` file here holds a list of dialogues:
 `{"name", "turns": [text, or {"text", "photo": true}], "expect": {"stored": {"product",
 "feedback"} or null, "status", "language", "replies_contain": [text], "replies_lack": [text]}}`:
 each text of `replies_contain` must appear in some reply, none of `replies_lack` in any.
-`play` runs one through the analyzer's real handler with any verdict source: the offline analyzer in `make test`, an OpenAI-compatible
-model in `make eval-conversations`.
+`play` runs one through the analyzer's real handler with any verdict source: the offline
+analyzer in `make test`, an OpenAI-compatible model in `make eval-conversations`.
 """
 
 from __future__ import annotations
