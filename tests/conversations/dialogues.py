@@ -133,10 +133,11 @@ def _compare(expect: dict[str, Any], played: Played, *, strict: bool) -> list[st
                 problems.append(f"{key} {played.stored[key]!r}, expected {wanted[key]!r}")
     if "status" in expect and played.status != expect["status"]:
         problems.append(f"status {played.status!r}, expected {expect['status']!r}")
-    for text in expect.get("replies_contain", []):
+    # A model words its replies its own way: the replies' texts are the scripted flow's.
+    for text in expect.get("replies_contain", []) if strict else []:
         if not any(text in reply for reply in played.replies):
             problems.append(f"no reply says {text!r}")
-    for text in expect.get("replies_lack", []):
+    for text in expect.get("replies_lack", []) if strict else []:
         if any(text in reply for reply in played.replies):
             problems.append(f"a reply says {text!r}")
     language = language_of(played.replies, default="en")
