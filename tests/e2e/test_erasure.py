@@ -90,6 +90,7 @@ def holdings(world: World, number: str, inbound: list[str]) -> dict[str, Any]:
                     ("feedback", "sender_id"),
                     ("stored_media", "sender_id"),
                     ("deliveries", "recipient"),
+                    ("replies", "recipient"),
                 )
             }
     finally:
@@ -142,7 +143,7 @@ def test_an_erased_customer_leaves_nothing_in_any_store_and_others_keep_theirs(
         "ledger": [],
         "opt_out": False,
         "s3": 0,
-        "postgres": {"feedback": 0, "stored_media": 0, "deliveries": 0},
+        "postgres": {"feedback": 0, "stored_media": 0, "deliveries": 0, "replies": 0},
         "twilio": [],
     }
     assert holdings(world, kept.number, inbound[kept.number]) == before

@@ -153,7 +153,7 @@ def test_read_api(database: str, kafka_bootstrap: str) -> None:
     # The service's consumer may also write rows from earlier tests' events: filter by customer.
     customer = f"whatsapp:+1444{uuid.uuid4().int % 10**7:07d}"
     with TestClient(create_app(settings)) as client:
-        store: FeedbackStore = client.app.state.store  # type: ignore[attr-defined]
+        store: FeedbackStore = client.app.state.records  # type: ignore[attr-defined]
         for index in range(3):
             store.save_completed(completed(f"session-{uuid.uuid4().hex}-{index}", customer))
         auth = {"Authorization": f"Bearer {SECRET}"}

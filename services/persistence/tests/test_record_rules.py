@@ -5,10 +5,12 @@ then the composition root wired with the fake on the in-process bus."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +20,7 @@ from sqlalchemy.orm import sessionmaker
 
 from feedback_contracts import (
     DeliveryStatus,
+    DeliveryStatusV2,
     Envelope,
     FeedbackCompleted,
     FeedbackCompletedV2,
@@ -26,6 +29,8 @@ from feedback_contracts import (
     LlmUsage,
     MediaStored,
     ReplyFailed,
+    ReplyRequestedV2,
+    TemplateRequested,
     TopicProposal,
 )
 from feedback_contracts.customers import subject_hash
@@ -37,6 +42,7 @@ from persistence.migrate import alembic_config
 from persistence.records import FeedbackQuery, FeedbackRecords
 from persistence.settings import PersistenceSettings
 from persistence.taxonomy import TopicExists
+from persistence.timestamps import aware
 from service_runtime.inprocess import InProcessBus
 
 pytestmark = pytest.mark.unit
@@ -152,6 +158,40 @@ def test_a_reply_never_sent_is_kept_once_with_its_reason(records: FeedbackRecord
     records.save_reply_failed(failed)
     (kept,) = records.deliveries(CUSTOMER)
     assert (kept.message_key, kept.status, kept.error_code) == ("reply:r1", "failed", "opted_out")
+
+
+def asked(reply_id: str = "SM1:reply", body: str = "Thanks! What do you think of it?") -> Any:
+    return ReplyRequestedV2(
+        reply_id=reply_id,
+        session_id="s1",
+        recipient=CUSTOMER,
+        body=body,
+        customer_message_at=datetime(2026, 12, 7, 12, 0, tzinfo=UTC),
+    )
+
+
+def test_each_message_carries_its_reply_and_what_it_answers(records: FeedbackRecords) -> None:
+    template = TemplateRequested(
+        reply_id="request-1",
+        session_id="s0",
+        recipient=CUSTOMER,
+        content_sid="HX" + "0" * 32,
+        preview="How was your order?",
+    )
+    records.save_replies_asked([asked(), asked(), template])  # a redelivered request: once
+    sent = status("delivered").model_dump() | {"reply_id": "SM1:reply"}
+    records.save_delivery_status(DeliveryStatusV2.model_validate(sent))
+    records.save_delivery_status(status("read"))  # a later callback without the reply's id
+    never = {"reply_id": "request-1", "recipient": CUSTOMER, "error_code": "63016"}
+    records.save_reply_failed(ReplyFailed(**never, error_message="", permanent=True))
+    by_key = {d.message_key: d for d in records.deliveries(CUSTOMER)}
+    part, failed = by_key["SM9"], by_key["reply:request-1"]
+    assert (part.reply_id, part.status, part.in_reply_to) == ("SM1:reply", "read", "SM1")
+    assert part.text == "Thanks! What do you think of it?" and part.template_sid is None
+    assert part.customer_message_at is not None  # SQLite keeps no offset: UTC's (`aware`)
+    assert aware(part.customer_message_at) == datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    assert (failed.text, failed.template_sid) == ("How was your order?", "HX" + "0" * 32)
+    assert failed.in_reply_to is None
 
 
 def test_find_filters_pages_and_takes_wildcards_literally(records: FeedbackRecords) -> None:
@@ -357,6 +397,9 @@ def test_erasure_removes_only_the_customers_rows_and_completes_with_every_step(
     records.save_media(media("ME1"))
     records.save_media(media("ME3", session="s3"))  # stored before its feedback row exists
     records.save_delivery_status(status("delivered"))
+    records.save_replies_asked(
+        [asked(), asked("SM2:reply").model_copy(update={"recipient": other})]
+    )
     records.save_tags(tagged(1, "quality"))
     records.save_completed(completed("s2").model_copy(update={"sender_id": other}))
     records.save_media(media("ME2", session="s2").model_copy(update={"sender_id": other}))
@@ -371,6 +414,7 @@ def test_erasure_removes_only_the_customers_rows_and_completes_with_every_step(
     counts = records.erase_records(erasure_id, CUSTOMER)
     assert counts == {
         "deliveries": 1,
+        "replies": 1,
         "feedback": 1,
         "feedback_tags": 1,
         "proposal_mentions": 0,
@@ -463,3 +507,29 @@ def test_feedback_requests_are_queued_once_per_recipient_and_order_and_name_bad_
     ids = [r["request_id"] for r in queued.json()["requests"]]
     assert len(ids) == 2 and again.json()["requests"][0]["request_id"] == ids[0]
     assert queued.json()["requests"][0]["to"] == "whatsapp:+15550001"
+
+
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def test_every_time_the_api_writes_has_an_offset(records: FeedbackRecords) -> None:
+    records.save_completed(completed())
+    records.save_tags(tagged(1))
+    records.save_replies_asked([asked()])
+    sent = status("sent").model_dump() | {"reply_id": "SM1:reply"}
+    records.save_delivery_status(DeliveryStatusV2.model_validate(sent))
+    auth = {"Authorization": "Bearer " + "s" * 16}
+    app = create_app(local_settings(), bus=InProcessBus(), adapters=fakes(records))
+    with TestClient(app) as client:
+        (row,) = client.get("/feedback", headers=auth).json()["items"]
+        (reply,) = client.get("/replies", params={"recipient": CUSTOMER}, headers=auth).json()
+        export = client.get("/insights/export.csv", headers=auth).text.splitlines()
+    times = [row["created_at"], row["updated_at"], row["completed_at"], row["tags"]["tagged_at"]]
+    times += [reply["updated_at"], reply["customer_message_at"], export[1].split(",")[1]]
+    assert [t for t in times if not RFC3339.match(t)] == []
+    assert {key: reply[key] for key in ("reply_id", "text", "template_sid", "in_reply_to")} == {
+        "reply_id": "SM1:reply",
+        "text": "Thanks! What do you think of it?",
+        "template_sid": None,
+        "in_reply_to": "SM1",
+    }

@@ -3,6 +3,7 @@
 from feedback_contracts import topics
 from feedback_contracts.conversation_events import (
     DeliveryStatus,
+    DeliveryStatusV2,
     FeedbackRequested,
     InboundMessage,
     MediaItem,
@@ -11,6 +12,7 @@ from feedback_contracts.conversation_events import (
     ReplyRequestedV2,
     ReplySent,
     TemplateRequested,
+    answered_message,
     reply_id_for,
 )
 from feedback_contracts.envelope import Envelope, Event
@@ -40,6 +42,7 @@ __all__ = [
     "EVENT_TYPES",
     "ContractError",
     "DeliveryStatus",
+    "DeliveryStatusV2",
     "Envelope",
     "ErasureRequested",
     "ErasureStepDone",
@@ -62,6 +65,7 @@ __all__ = [
     "TagRequested",
     "TemplateRequested",
     "TopicProposal",
+    "answered_message",
     "from_kafka",
     "reply_id_for",
     "to_kafka",

@@ -72,10 +72,29 @@ class DeliveryStatus(Event):
         return self.recipient
 
 
+class DeliveryStatusV2(DeliveryStatus):
+    """Version 2 adds the reply the message belongs to, which the messenger puts in the status
+    callback's URL. Consumers read both versions."""
+
+    VERSION: ClassVar[int] = 2
+
+    reply_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The reply this message is (a part of); None for callbacks without it.",
+    )
+
+
 def reply_id_for(message_sid: str) -> str:
     """The reply to a customer's message: one per inbound MessageSid, so a redelivered message
     asks for the same reply (the messenger's send ledger is keyed by it)."""
     return f"{message_sid}:reply"
+
+
+def answered_message(reply_id: str) -> str | None:
+    """The customer's MessageSid a reply answers (`reply_id_for`'s inverse); None for the
+    business's own messages (a feedback request's template)."""
+    return reply_id.removesuffix(":reply") if reply_id.endswith(":reply") else None
 
 
 class ReplyRequested(Event):

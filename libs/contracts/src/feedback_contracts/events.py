@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from feedback_contracts.conversation_events import (
     DeliveryStatus,
+    DeliveryStatusV2,
     FeedbackRequested,
     InboundMessage,
     ReplyFailed,
@@ -32,6 +33,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         InboundMessage,
         DeliveryStatus,
+        DeliveryStatusV2,
         ReplyRequested,
         ReplyRequestedV2,
         FeedbackRequested,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
+
+from service_runtime.batching import Batcher
 
 MAX_BATCH = 25  # items in one BatchWriteItem
 MAX_GET_BATCH = 100  # keys in one BatchGetItem
@@ -58,53 +58,17 @@ def ensure_table(
 
 
 class _Batched(Generic[Entry, Answer]):
-    """Calls for concurrent handlers made together, on one table.
-
-    While one call is under way, new entries wait and go into the next (`limit` a call, one
-    caller's entries never split): when idle a call carries one handler's entries, under load
-    many handlers'. An entry never joins a call already sent, so every call is made after each
-    of its callers asked. A call's fixed cost was most of what the handlers spent on these."""
+    """DynamoDB calls for concurrent handlers made together, on one table (`Batcher`)."""
 
     def __init__(self, table: Any, *, key: Sequence[str], limit: int, max_attempts: int) -> None:
         self._table = table
         self._key = tuple(key)
-        self._limit = limit
         self._max_attempts = max_attempts
-        self._waiting: deque[tuple[list[Entry], asyncio.Future[list[Answer]]]] = deque()
-        self._caller: asyncio.Task[None] | None = None
+        self._batcher: Batcher[Entry, Answer] = Batcher(self._call, limit=limit)
 
     async def _submit(self, entries: list[Entry]) -> list[Answer]:
         """The entries' answers, in order; raises what their call raised."""
-        done: asyncio.Future[list[Answer]] = asyncio.get_running_loop().create_future()
-        self._waiting.append((entries, done))
-        if self._caller is None or self._caller.done():
-            self._caller = asyncio.create_task(self._call_waiting())
-        return await done
-
-    async def _call_waiting(self) -> None:
-        while self._waiting:
-            batch = self._take()
-            try:
-                answers = await asyncio.to_thread(self._call, [e for es, _ in batch for e in es])
-            except Exception as error:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
-                continue
-            start = 0
-            for entries, done in batch:
-                if not done.done():
-                    done.set_result(answers[start : start + len(entries)])
-                start += len(entries)
-
-    def _take(self) -> list[tuple[list[Entry], asyncio.Future[list[Answer]]]]:
-        batch: list[tuple[list[Entry], asyncio.Future[list[Answer]]]] = []
-        size = 0
-        while self._waiting and (not batch or size + len(self._waiting[0][0]) <= self._limit):
-            entry = self._waiting.popleft()
-            batch.append(entry)
-            size += len(entry[0])
-        return batch
+        return await self._batcher.submit(entries)
 
     def _call(self, entries: list[Entry]) -> list[Answer]:
         raise NotImplementedError

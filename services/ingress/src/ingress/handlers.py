@@ -7,10 +7,11 @@ from collections.abc import Mapping
 
 from opentelemetry import trace
 
-from feedback_contracts import DeliveryStatus, Envelope, InboundMessage, MediaItem
+from feedback_contracts import DeliveryStatus, DeliveryStatusV2, Envelope, InboundMessage, MediaItem
 from service_runtime.publishing import Publisher
 
 SOURCE = "feedback-intelligence/ingress"
+EMPTY: Mapping[str, str] = {}  # no query string
 
 _MODELED = {
     "MessageSid": "message_sid",
@@ -35,7 +36,9 @@ class MalformedWebhook(ValueError):
     """A signed webhook that lacks what every Twilio message carries."""
 
 
-def inbound_from_twilio(form: Mapping[str, str]) -> InboundMessage:
+def inbound_from_twilio(
+    form: Mapping[str, str], query: Mapping[str, str] = EMPTY
+) -> InboundMessage:
     """Map Twilio's inbound WhatsApp webhook; fields not modeled are kept in `extra`."""
     missing = [name for name in ("MessageSid", "From") if not form.get(name)]
     if missing:
@@ -51,13 +54,17 @@ def inbound_from_twilio(form: Mapping[str, str]) -> InboundMessage:
         raise MalformedWebhook(str(error)) from error
 
 
-def status_from_twilio(form: Mapping[str, str]) -> DeliveryStatus:
-    """Map Twilio's status callback for a message we sent."""
+def status_from_twilio(
+    form: Mapping[str, str], query: Mapping[str, str] = EMPTY
+) -> DeliveryStatusV2:
+    """Map Twilio's status callback for a message we sent; the messenger names the reply in
+    the callback's URL (`?reply_id=`)."""
     missing = [name for name in ("MessageSid", "MessageStatus", "To") if not form.get(name)]
     if missing:
         raise MalformedWebhook(f"missing {', '.join(missing)}")
     known = {"MessageSid", "MessageStatus", "To", "AccountSid", "ErrorCode", "ErrorMessage"}
-    return DeliveryStatus(
+    return DeliveryStatusV2(
+        reply_id=(query.get("reply_id") or None),
         message_sid=form["MessageSid"],
         message_status=form["MessageStatus"],
         recipient=form["To"],

@@ -43,7 +43,8 @@ EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 class WebhookRoute:
     """What one webhook path publishes and how it answers."""
 
-    to_event: Callable[[Mapping[str, str]], InboundMessage | DeliveryStatus]
+    # From the form and the URL's query string.
+    to_event: Callable[[Mapping[str, str], Mapping[str, str]], InboundMessage | DeliveryStatus]
     what: str
     status: int
     body: bytes = b""
@@ -117,7 +118,8 @@ class TwilioWebhooks:
         if not self._check.is_valid(url, form, headers.get("x-twilio-signature")):
             raise Rejected(403, "invalid Twilio signature")
         try:
-            event = route.to_event(form)
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            event = route.to_event(form, query)
         except MalformedWebhook as error:
             raise Rejected(400, f"malformed {route.what}: {error}") from error
         try:

@@ -11,7 +11,7 @@ from feedback_contracts import (
     Envelope,
     TemplateRequested,
 )
-from messenger.deps import Messenger, Request
+from messenger.deps import Messenger, Request, callback_for
 from messenger.ledger import Claim
 from messenger.outcomes import publish_failed
 from messenger.sending import SendError
@@ -59,13 +59,13 @@ async def _send_with_retries(request: Request, body: str | None, deps: Messenger
                     from_=policy.from_number,
                     content_sid=request.content_sid,
                     variables=request.content_variables,
-                    status_callback=policy.status_callback,
+                    status_callback=callback_for(policy.status_callback, request.reply_id),
                 )
             return await deps.sender.send(
                 to=request.recipient,
                 from_=policy.from_number,
                 body=body or "",
-                status_callback=policy.status_callback,
+                status_callback=callback_for(policy.status_callback, request.reply_id),
             )
         except SendError as error:
             if not error.retryable or error.outcome_unknown or attempt == policy.max_attempts:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from persistence.dependencies import AUTHORIZED, Links, Listing, Paging, Records, Row, no_nul
+from persistence.timestamps import Timestamp
 
 
 class TagsOut(BaseModel):
@@ -22,7 +22,7 @@ class TagsOut(BaseModel):
     summary: str
     tagger: str
     taxonomy_version: int
-    tagged_at: datetime
+    tagged_at: Timestamp
 
 
 class FeedbackOut(BaseModel):
@@ -36,14 +36,14 @@ class FeedbackOut(BaseModel):
     product_name: str
     feedback_text: str
     media_urls: list[str]
-    completed_at: datetime | None
+    completed_at: Timestamp | None
     llm_model: str | None
     llm_input_tokens: int
     llm_output_tokens: int
     llm_cost_usd: float
     tags: TagsOut | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class FeedbackPage(BaseModel):
@@ -98,7 +98,7 @@ async def media_links(row: Row, links: Links) -> MediaLinksOut:
 
 
 class DeliveryOut(BaseModel):
-    """One outbound message to a customer and how far it got."""
+    """One outbound message to a customer, how far it got, and the reply it is (a part of)."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -106,7 +106,13 @@ class DeliveryOut(BaseModel):
     reply_id: str | None
     status: str
     error_code: str | None
-    updated_at: datetime
+    updated_at: Timestamp
+    text: str | None = Field(
+        description="The reply's text (a template's as the customer reads it)."
+    )
+    template_sid: str | None = Field(description="The approved template's ContentSid, if one.")
+    in_reply_to: str | None = Field(description="The customer's MessageSid the reply answers.")
+    customer_message_at: Timestamp | None = Field(description="When that message reached us.")
 
 
 replies_router = APIRouter(prefix="/replies", tags=["replies"], dependencies=AUTHORIZED)
@@ -118,7 +124,8 @@ async def list_replies(
     recipient: Annotated[str, Query(min_length=1, max_length=64), AfterValidator(no_nul)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[DeliveryOut]:
-    """A customer's newest replies with their delivery status (queued, sent, delivered, read,
-    failed, undelivered) and Twilio's error code."""
+    """A customer's newest messages with their delivery status (queued, sent, delivered, read,
+    failed, undelivered), Twilio's error code, and the reply each is: its id, its text (or
+    template) and the customer's message it answers."""
     rows = await asyncio.to_thread(records.deliveries, recipient, limit)
     return [DeliveryOut.model_validate(row) for row in rows]

@@ -22,7 +22,9 @@ from feedback_contracts import (
     FeedbackTagged,
     MediaStored,
     ReplyFailed,
+    ReplyRequested,
     ReplySent,
+    TemplateRequested,
 )
 from persistence.adapters.s3_media_links import S3MediaLinks
 from persistence.adapters.sql_store import FeedbackStore
@@ -38,7 +40,9 @@ from persistence.handlers import (
     handle_feedback_tagged,
     handle_media_stored,
     handle_reply_failed,
+    handle_reply_requested,
     handle_reply_sent,
+    replies_writer,
 )
 from persistence.insights_api import insights_router
 from persistence.media_links import MediaLinks
@@ -100,7 +104,10 @@ def backfill_policy(settings: PersistenceSettings) -> BackfillPolicy:
 
 def handlers(store: FeedbackRecords) -> Mapping[str, Handler]:
     """Each event the records are built from, to its handler."""
+    asked = functools.partial(handle_reply_requested, replies=replies_writer(store))
     return by_topic(
+        on(ReplyRequested, asked),
+        on(TemplateRequested, asked),
         on(FeedbackCompleted, functools.partial(handle_feedback_completed, store=store)),
         on(MediaStored, functools.partial(handle_media_stored, store=store)),
         on(FeedbackTagged, functools.partial(handle_feedback_tagged, store=store)),

@@ -10,6 +10,7 @@ nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,8 +18,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from feedback_contracts import DeliveryStatus, ReplyFailed
+from feedback_contracts import (
+    DeliveryStatus,
+    DeliveryStatusV2,
+    ReplyFailed,
+    ReplyRequestedV2,
+    TemplateRequested,
+    answered_message,
+)
 from persistence.models import Base
+from persistence.replies import AskedReply, ReplyDelivery
 
 RANKS = {
     "accepted": 0,
@@ -43,6 +52,22 @@ class Delivery(Base):
     error_code: Mapped[str | None] = mapped_column(sa.String(16))
     updated_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now(), onupdate=sa.func.now()
+    )
+
+
+class Reply(Base):
+    """A reply the messenger was asked to send: its text (or template), and what it answers."""
+
+    __tablename__ = "replies"
+
+    reply_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    recipient: Mapped[str] = mapped_column(sa.String(64), index=True)
+    body: Mapped[str | None] = mapped_column(sa.Text())
+    template_sid: Mapped[str | None] = mapped_column(sa.String(34))
+    in_reply_to: Mapped[str | None] = mapped_column(sa.String(64))
+    customer_message_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
     )
 
 
@@ -76,6 +101,7 @@ def record_status(db: Session, event: DeliveryStatus) -> None:
     new = rank(event.message_status)
     row = {
         "message_key": event.message_sid,
+        "reply_id": event.reply_id if isinstance(event, DeliveryStatusV2) else None,
         "recipient": event.recipient,
         "status": event.message_status[:16],
         "status_rank": new,
@@ -89,19 +115,61 @@ def record_status(db: Session, event: DeliveryStatus) -> None:
                 "status": statement.excluded.status,
                 "status_rank": statement.excluded.status_rank,
                 "error_code": sa.func.coalesce(statement.excluded.error_code, Delivery.error_code),
+                "reply_id": sa.func.coalesce(Delivery.reply_id, statement.excluded.reply_id),
             },
             where=sa.and_(Delivery.status_rank < new, Delivery.status_rank < FINAL),
         )
     )
 
 
-def deliveries_of(db: Session, recipient: str, limit: int) -> list[Delivery]:
-    """A customer's newest outbound messages with their statuses."""
-    return list(
-        db.scalars(
-            sa.select(Delivery)
-            .where(Delivery.recipient == recipient)
-            .order_by(Delivery.updated_at.desc())
-            .limit(limit)
-        )
+def reply_row(event: AskedReply) -> dict[str, Any]:
+    """The `replies` row of a reply asked for."""
+    row: dict[str, Any] = {
+        "reply_id": event.reply_id,
+        "recipient": event.recipient,
+        "template_sid": None,
+        "in_reply_to": None,
+        "customer_message_at": None,
+    }
+    if isinstance(event, TemplateRequested):  # the business's own message: it answers nothing
+        return {**row, "body": event.preview, "template_sid": event.content_sid}
+    answered_at = event.customer_message_at if isinstance(event, ReplyRequestedV2) else None
+    return {
+        **row,
+        "body": event.body,
+        "in_reply_to": answered_message(event.reply_id),
+        "customer_message_at": answered_at,
+    }
+
+
+def record_replies(db: Session, events: Sequence[AskedReply]) -> None:
+    """Replies asked for, once each (a redelivered request changes nothing)."""
+    rows = list({event.reply_id: reply_row(event) for event in events}.values())
+    db.execute(_insert(db)(Reply).values(rows).on_conflict_do_nothing())
+
+
+def deliveries_of(db: Session, recipient: str, limit: int) -> list[ReplyDelivery]:
+    """A customer's newest outbound messages with their statuses and replies."""
+    rows = db.execute(
+        sa.select(Delivery, Reply)
+        .outerjoin(Reply, Reply.reply_id == Delivery.reply_id)
+        .where(Delivery.recipient == recipient)
+        .order_by(Delivery.updated_at.desc())
+        .limit(limit)
+    )
+    return [delivered(delivery, reply) for delivery, reply in rows]
+
+
+def delivered(delivery: Delivery, reply: Reply | None) -> ReplyDelivery:
+    """A message's status with its reply, as the API shows it."""
+    return ReplyDelivery(
+        message_key=delivery.message_key,
+        reply_id=delivery.reply_id,
+        status=delivery.status,
+        error_code=delivery.error_code,
+        updated_at=delivery.updated_at,
+        text=reply.body if reply else None,
+        template_sid=reply.template_sid if reply else None,
+        in_reply_to=reply.in_reply_to if reply else None,
+        customer_message_at=reply.customer_message_at if reply else None,
     )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from feedback_contracts import ERASURE_STEPS
 from feedback_contracts.customers import subject_hash
-from persistence.deliveries import Delivery
+from persistence.deliveries import Delivery, Reply
 from persistence.models import Base, Feedback, FeedbackTags, StoredMedia, TopicProposalMention
 
 RUNNING, COMPLETED = "running", "completed"
@@ -126,7 +126,7 @@ def start(db: Session, sender_id: str) -> Started:
 
 def erase_records(db: Session, erasure_id: str, sender_id: str) -> dict[str, int]:
     """Delete the customer's rows (feedback, its tags and proposal mentions, media, delivery
-    statuses) and record the step; the counts of what went."""
+    statuses, the replies' texts) and record the step; the counts of what went."""
     sessions = sa.select(Feedback.session_id).where(Feedback.sender_id == sender_id)
     counts = {
         "feedback_tags": _delete(db, FeedbackTags, FeedbackTags.session_id.in_(sessions)),
@@ -135,6 +135,7 @@ def erase_records(db: Session, erasure_id: str, sender_id: str) -> dict[str, int
         ),
         "stored_media": _delete(db, StoredMedia, _media_of(sender_id)),
         "deliveries": _delete(db, Delivery, Delivery.recipient == sender_id),
+        "replies": _delete(db, Reply, Reply.recipient == sender_id),
     }
     counts["feedback"] = _delete(db, Feedback, Feedback.sender_id == sender_id)
     record_step(db, erasure_id, "records", counts)

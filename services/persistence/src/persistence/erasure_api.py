@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response
@@ -13,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from feedback_contracts import Envelope, ErasureRequested
 from feedback_contracts.customers import whatsapp_address
 from persistence.dependencies import AUTHORIZED, EventPublisher, Records
+from persistence.timestamps import Timestamp
 from service_runtime.publishing import PublishError
 
 SOURCE = "feedback-intelligence/persistence"
@@ -27,8 +27,8 @@ class ErasureOut(BaseModel):
     id: str
     subject_hash: str
     status: str
-    requested_at: datetime
-    completed_at: datetime | None
+    requested_at: Timestamp
+    completed_at: Timestamp | None
     steps: dict[str, dict[str, int]]
     pending: list[str]
 

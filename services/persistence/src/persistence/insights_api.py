@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from persistence.api import FeedbackOut
 from persistence.dependencies import AUTHORIZED, Filters, Listing, Records
 from persistence.insights import TopicCount, topic_counts, weekly_trend
+from persistence.timestamps import rfc3339
 
 insights_router = APIRouter(prefix="/insights", tags=["insights"], dependencies=AUTHORIZED)
 EXPORT_PAGE = 500
@@ -92,7 +93,7 @@ async def export(records: Records, filters: Listing) -> StreamingResponse:
                 yield _csv_line(
                     (
                         out.id,
-                        out.created_at.isoformat(),
+                        rfc3339(out.created_at),
                         out.sender_id,
                         out.product_name,
                         out.feedback_text,

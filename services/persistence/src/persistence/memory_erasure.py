@@ -45,11 +45,13 @@ class _MemoryErasure(MemoryState):
             if m.sender_id == sender_id or m.session_id in sessions
         ]
         statuses = [key for key, d in self.statuses.items() if d.recipient == sender_id]
+        replies = [key for key, r in self.replies.items() if r.recipient == sender_id]
         counts = {
             "feedback_tags": len(sessions & self.tags.keys()),
             "proposal_mentions": sum(len(s & sessions) for s in self.mentions.values()),
             "stored_media": len(media),
             "deliveries": len(statuses),
+            "replies": len(replies),
             "feedback": len(sessions),
         }
         for session_id in sessions:
@@ -61,6 +63,8 @@ class _MemoryErasure(MemoryState):
             del self.media[sid]
         for key in statuses:
             del self.statuses[key]
+        for key in replies:
+            del self.replies[key]
         self.record_erasure_step(erasure_id, "records", counts)
         return counts
 

@@ -8,16 +8,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from feedback_contracts import (
-    DeliveryStatus,
     FeedbackCompleted,
     FeedbackTagged,
     FeedbackTaggedV2,
     MediaStored,
-    ReplyFailed,
 )
-from persistence import deliveries
-from persistence.deliveries import Delivery
 from persistence.insights import Tagged
+from persistence.memory_deliveries import _MemoryDeliveries
 from persistence.memory_erasure import _MemoryErasure
 from persistence.memory_taxonomy import _MemoryTaxonomy
 from persistence.models import Feedback, FeedbackTags
@@ -25,7 +22,7 @@ from persistence.records import FeedbackQuery, llm_usage
 from persistence.taxonomy import ProposalView
 
 
-class InMemoryFeedbackRecords(_MemoryErasure, _MemoryTaxonomy):
+class InMemoryFeedbackRecords(_MemoryDeliveries, _MemoryErasure, _MemoryTaxonomy):
     """Feedback rows, media and delivery statuses held in dicts (`MemoryState`)."""
 
     def save_completed(self, event: FeedbackCompleted) -> None:
@@ -51,41 +48,6 @@ class InMemoryFeedbackRecords(_MemoryErasure, _MemoryTaxonomy):
         """Remember the media; attach its URI when the feedback row exists (or later)."""
         self.media.setdefault(event.media_sid, event)
         self._refresh_media_urls(event.session_id)
-
-    def save_reply_failed(self, event: ReplyFailed) -> None:
-        """A reply the messenger did not send, and why: final."""
-        key = f"reply:{event.reply_id}"
-        self.statuses.setdefault(
-            key,
-            Delivery(
-                message_key=key,
-                reply_id=event.reply_id,
-                recipient=event.recipient,
-                status="failed",
-                status_rank=deliveries.FINAL,
-                error_code=event.error_code[:16],
-                updated_at=datetime.now(UTC),
-            ),
-        )
-
-    def save_delivery_status(self, event: DeliveryStatus) -> None:
-        """Applied only when it moves the message forward; failed and undelivered are final."""
-        new = deliveries.rank(event.message_status)
-        current = self.statuses.get(event.message_sid)
-        if current is not None and (
-            current.status_rank >= new or current.status_rank >= deliveries.FINAL
-        ):
-            return
-        code = event.error_code[:16] if event.error_code else None
-        self.statuses[event.message_sid] = Delivery(
-            message_key=event.message_sid,
-            reply_id=current.reply_id if current else None,
-            recipient=event.recipient,
-            status=event.message_status[:16],
-            status_rank=new,
-            error_code=code or (current.error_code if current else None),
-            updated_at=datetime.now(UTC),
-        )
 
     def save_tags(self, event: FeedbackTagged) -> None:
         """A feedback's tags, unless those stored come from a newer taxonomy."""
@@ -113,11 +75,6 @@ class InMemoryFeedbackRecords(_MemoryErasure, _MemoryTaxonomy):
                 ),
             )
             self.mentions.setdefault(key, set()).add(event.session_id)
-
-    def deliveries(self, recipient: str, limit: int = 50) -> list[Delivery]:
-        """A customer's newest outbound messages and their statuses."""
-        mine = [d for d in self.statuses.values() if d.recipient == recipient]
-        return sorted(mine, key=lambda d: d.updated_at, reverse=True)[:limit]
 
     def get(self, feedback_id: int) -> Feedback | None:
         """One row by id."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from feedback_contracts import MediaStored
 from persistence import erasure
-from persistence.deliveries import Delivery
+from persistence.deliveries import Delivery, Reply
 from persistence.models import Feedback, FeedbackTags, Job, Topic
 from persistence.taxonomy import ProposalView
 
@@ -26,4 +26,5 @@ class MemoryState:
     proposed: dict[str, ProposalView] = field(default_factory=dict)  # by lower-case label
     mentions: dict[str, set[str]] = field(default_factory=dict)  # label -> session ids
     erasures: dict[str, erasure.ErasureView] = field(default_factory=dict)
+    replies: dict[str, Reply] = field(default_factory=dict)  # asked for, by reply id
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))

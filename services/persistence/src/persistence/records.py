@@ -4,6 +4,7 @@ the value types it shares with its adapters (SQL: `adapters/sql_store.py`; the f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,9 +19,9 @@ from feedback_contracts import (
 )
 from persistence import erasure
 from persistence.backfill import BackfillStore
-from persistence.deliveries import Delivery
 from persistence.insights import Tagged
 from persistence.models import Feedback, Topic
+from persistence.replies import AskedReply, ReplyDelivery
 from persistence.taxonomy import ProposalView
 
 
@@ -54,7 +55,9 @@ class FeedbackRecords(BackfillStore, Protocol):
         active: bool | None = None,
     ) -> Topic | None: ...
 
-    def deliveries(self, recipient: str, limit: int = 50) -> list[Delivery]: ...
+    def save_replies_asked(self, events: Sequence[AskedReply]) -> None: ...
+
+    def deliveries(self, recipient: str, limit: int = 50) -> list[ReplyDelivery]: ...
 
     def start_erasure(self, sender_id: str) -> erasure.Started: ...
 

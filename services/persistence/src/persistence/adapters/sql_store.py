@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from persistence.adapters.sql_backfill import _SqlBackfill
 from persistence.adapters.sql_reads import _SqlReads
 from persistence.models import Feedback, StoredMedia, Topic
 from persistence.records import Taxonomy, llm_usage
+from persistence.replies import AskedReply, ReplyDelivery
 
 
 class FeedbackStore(_SqlBackfill, _SqlReads):
@@ -114,7 +116,12 @@ class FeedbackStore(_SqlBackfill, _SqlReads):
                 db, topic_id, label=label, description=description, active=active
             )
 
-    def deliveries(self, recipient: str, limit: int = 50) -> list[deliveries.Delivery]:
+    def save_replies_asked(self, events: Sequence[AskedReply]) -> None:
+        """Replies the messenger was asked to send: their texts, once each."""
+        with self._sessions.begin() as db:
+            deliveries.record_replies(db, events)
+
+    def deliveries(self, recipient: str, limit: int = 50) -> list[ReplyDelivery]:
         """A customer's newest outbound messages and their statuses."""
         with self._sessions() as db:
             return deliveries.deliveries_of(db, recipient, limit)
