@@ -1,8 +1,10 @@
 // Drives the WhatsApp emulator page in Chromium: a whole conversation with a photo, until the
 // stored Feedback row shows its media. Usage: node emulator_flow.mjs URL CUSTOMER PHOTO SCREENSHOT
-// [WIDTH]. At a phone's width (under 720 px) it also checks that the panels stack, that the page
-// has a favicon and that emoji are drawn in colour (an emoji font, not a text font's boxes).
+// [WIDTH]. It reports what is drawn out of place (layout.mjs); at a phone's width (under 720 px)
+// it also checks that the panels stack, that the page has a favicon and that emoji are drawn in
+// colour (an emoji font, not a text font's boxes).
 import { launch, pageAt } from "./chromium.mjs";
+import { outOfPlace } from "./layout.mjs";
 
 const [url, customer, photo, screenshot, width = "1280"] = process.argv.slice(2);
 const phone = Number(width) < 720;
@@ -41,6 +43,7 @@ try {
   if (status.trim() !== "completed") throw new Error(`session status is ${status}`);
   const bubbles = await page.$$eval(".bubble.bot", (nodes) => nodes.map((n) => n.textContent));
   const checks = phone ? await phoneChecks(page, url) : {};  // with the whole conversation shown
+  checks.outOfPlace = await outOfPlace(page, "header, .phone, section", ".bubble img, td img");
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(JSON.stringify({ row, status, replies: bubbles, ticks, ...checks }));
 } finally {

@@ -1,7 +1,8 @@
 // Drives the owner's page in Chromium: adds a topic, waits until the feedback shows it (the
 // taxonomy change re-tags every row), checks the charts, the photo thumbnails and, at a phone's
-// width, that nothing overflows. Usage: node owner_flow.mjs URL TOPIC DESCRIPTION SCREENSHOT WIDTH
+// width, that nothing overflows; at every width, that nothing is drawn out of place (layout.mjs). Usage: node owner_flow.mjs URL TOPIC DESCRIPTION SCREENSHOT WIDTH
 import { launch, pageAt } from "./chromium.mjs";
+import { outOfPlace } from "./layout.mjs";
 
 const [url, topic, description, screenshot, width = "1280"] = process.argv.slice(2);
 const browser = await launch();
@@ -42,6 +43,7 @@ try {
     filterOffers: [...document.querySelectorAll("#f-topic option")].some((o) => o.value === label),
     overflow: document.documentElement.scrollWidth > innerWidth,
   }), topic);
+  result.outOfPlace = await outOfPlace(page, "header, section", ".card img");
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(JSON.stringify(result));
 } finally {

@@ -138,6 +138,7 @@ def test_conversation_with_a_photo_on_the_emulator_page(
         assert result["replies"][-1].startswith("Thank you")
         assert result["ticks"] == ["read"] * len(result["replies"])
         assert shot.stat().st_size > 10_000
+        assert result["outOfPlace"] == [], width  # controls, bubbles and photos in their panels
         if request.config.getoption("--update-screenshots"):
             shutil.copy(shot, DOCS / ("emulator.png" if width == 1280 else "emulator-phone.png"))
     # The statuses went through ingress and Kafka to persistence, as Twilio's would.
@@ -188,6 +189,7 @@ def test_the_owner_sees_tagged_feedback_charts_and_photos(
         assert any(bar.startswith("quality") for bar in result["bars"]), result["bars"]
         assert set(result["sentiments"]) <= {"positive", "negative", "neutral", "mixed"}
         assert not result["overflow"]
+        assert result["outOfPlace"] == [], width
         if request.config.getoption("--update-screenshots"):
             shutil.copy(shot, DOCS / f"owner-page-{width}.png")
 
