@@ -6,7 +6,7 @@ TAGGING_DATA ?= ../shared/data
 # Every service folder is a package of the same name.
 PACKAGES := feedback_contracts service_runtime standins $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 
-.PHONY: help dev setup images test lint typecheck schemas schemas-check compose compose-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs bench-tagging bench-llm-tagging bench-llm-client eval-conversations
+.PHONY: help dev setup images test lint typecheck schemas schemas-check compose compose-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs bench-tagging bench-tagging-languages bench-llm-tagging bench-llm-client eval-conversations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -77,3 +77,9 @@ bench-llm-client: ## Client CPU per chat completion, the SDK's httpx and aiohttp
 bench-tagging: ## The offline tagger on the labelled restaurant feedback in ../shared/data, one thread (prints JSON)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(RUN) python -m insights.evaluate \
 		--taxonomy $(TAGGING_DATA)/restaurant_taxonomy.json --data $(TAGGING_DATA)/restaurant_feedback_dev.jsonl
+
+bench-tagging-languages: ## The offline tagger on the same 66 restaurant reviews in English, Portuguese and Spanish (tests/tagging; JSON a line)
+	for language in en pt es; do \
+		OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(RUN) python -m insights.evaluate \
+			--taxonomy tests/tagging/restaurant_taxonomy.json --data tests/tagging/restaurant_$$language.jsonl | tail -1; \
+	done

@@ -15,7 +15,12 @@ new_enough() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev
 if [ -z "${UV_PYTHON:-}" ] && new_enough /usr/bin/python3; then
   export UV_PYTHON=/usr/bin/python3
 fi
+DICTIONARIES=(dict-freedict-por-eng dict-freedict-eng-por dict-freedict-spa-eng dict-freedict-eng-spa
+              dict-freedict-spa-por dict-freedict-por-spa)
+have_dictionaries() { [ -e /usr/share/dictd/freedict-por-eng.index ] && [ -e /usr/share/dictd/freedict-spa-por.index ]; }
 if $python_only; then
+  have_dictionaries || echo "setup: without Debian's ${DICTIONARIES[*]} (make setup installs them)," \
+    "the offline tagger leaves Portuguese and Spanish feedback 'not tagged: language'"
   command -v uv >/dev/null || python3 -m pip install -q uv
   UV_PYTHON_DOWNLOADS=never uv sync --locked --all-packages -q
   exit 0
@@ -32,6 +37,8 @@ command -v mmdebstrap >/dev/null || apt_packages+=(mmdebstrap)  # the local base
 command -v openssl >/dev/null || apt_packages+=(openssl)  # the control plane's certificates
 # The browser test checks that emoji are drawn in colour: Chromium needs an emoji font.
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_packages+=(fonts-noto-color-emoji)
+# The offline tagger reads Portuguese and Spanish through FreeDict's dictionaries.
+have_dictionaries || apt_packages+=("${DICTIONARIES[@]}")
 if ((${#apt_packages[@]})); then
   echo "setup: installing Debian packages: ${apt_packages[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

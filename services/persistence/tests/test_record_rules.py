@@ -26,6 +26,7 @@ from feedback_contracts import (
     FeedbackCompletedV2,
     FeedbackTagged,
     FeedbackTaggedV2,
+    FeedbackTaggedV3,
     LlmUsage,
     MediaStored,
     ReplyFailed,
@@ -36,6 +37,7 @@ from feedback_contracts import (
 from feedback_contracts.customers import subject_hash
 from persistence.adapters.sql_store import FeedbackStore
 from persistence.bootstrap import PersistenceAdapters, create_app
+from persistence.insights import topic_counts
 from persistence.memory_media_links import InMemoryMediaLinks
 from persistence.memory_records import InMemoryFeedbackRecords
 from persistence.migrate import alembic_config
@@ -533,3 +535,17 @@ def test_every_time_the_api_writes_has_an_offset(records: FeedbackRecords) -> No
         "template_sid": None,
         "in_reply_to": "SM1",
     }
+
+
+def test_feedback_in_a_language_the_tagger_cannot_read_is_counted_apart(
+    records: FeedbackRecords,
+) -> None:
+    for session, understood in (("s1", True), ("s2", False)):
+        records.save_completed(completed(session))
+        unread = {"language": "fr", "language_understood": understood}
+        event = tagged(1, session=session).model_dump() | unread
+        records.save_tags(FeedbackTaggedV3.model_validate(event))
+    counts = {c.topic: c.total for c in topic_counts(records.tagged(FeedbackQuery()))}
+    assert counts == {"(no topic)": 1, "not tagged: language": 1}
+    (row, _), _ = records.find(FeedbackQuery(sender_id=CUSTOMER, limit=2))
+    assert row.tags is not None and row.tags.language == "fr"

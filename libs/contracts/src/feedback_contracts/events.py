@@ -24,6 +24,7 @@ from feedback_contracts.feedback_events import (
     FeedbackCompletedV2,
     FeedbackTagged,
     FeedbackTaggedV2,
+    FeedbackTaggedV3,
     MediaStored,
     TagRequested,
 )
@@ -45,6 +46,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MediaStored,
         FeedbackTagged,
         FeedbackTaggedV2,
+        FeedbackTaggedV3,
         TagRequested,
         ErasureRequested,
         ErasureStepDone,

@@ -120,6 +120,20 @@ class FeedbackTaggedV2(FeedbackTagged):
     proposal: TopicProposal | None = None
 
 
+class FeedbackTaggedV3(FeedbackTaggedV2):
+    """Version 3 adds the language the tagger read the feedback in, and whether it could: a
+    feedback in a language the tagger cannot read gets no topic, and the owner is told why."""
+
+    VERSION: ClassVar[int] = 3
+
+    language: str | None = Field(
+        default=None, max_length=8, description="ISO 639-1, as the tagger read it, if it knows."
+    )
+    language_understood: bool = Field(
+        default=True, description="False: the tagger cannot read the language (no topic)."
+    )
+
+
 class TagRequested(Event):
     """A stored feedback to tag (again): the backfill after the taxonomy changed."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from feedback_contracts import (
     Envelope,
     FeedbackCompleted,
-    FeedbackTaggedV2,
+    FeedbackTaggedV3,
     TagRequested,
     TopicProposal,
 )
@@ -68,7 +68,7 @@ async def _tag(
     proposal = tags.proposal and TopicProposal(
         label=tags.proposal.label, description=tags.proposal.description
     )
-    event = FeedbackTaggedV2(
+    event = FeedbackTaggedV3(
         session_id=source.session_id,
         sender_id=source.sender_id,
         topics=list(tags.topics),
@@ -77,5 +77,7 @@ async def _tag(
         tagger=tags.tagger,
         taxonomy_version=taxonomy.version,
         proposal=proposal,
+        language=tags.language,
+        language_understood=tags.understood,
     )
     await deps.publisher.publish(envelope.follow(event, source=SOURCE))

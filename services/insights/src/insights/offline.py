@@ -1,5 +1,7 @@
 """The tagger that needs no account: word embeddings and a sentiment lexicon, both shipped
-in their wheels, working from the taxonomy's labels and descriptions alone."""
+in their wheels, working from the taxonomy's labels and descriptions alone. It reads English,
+and Portuguese and Spanish glossed into English words (`glossary.py`); feedback in another
+language gets no topic, and says why (`Tags.understood`)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from insights.embeddings import WordEmbeddings
+from insights.glossary import SENSES, Glossary
+from insights.languages import ENGLISH, language_of
 from insights.lexicon import TopicLexicon
 from insights.sentiment import SentimentScorer
 from insights.tagging import Tags, one_line_summary
@@ -21,7 +25,11 @@ class OfflineThresholds:
     whole_text_margin: float = 0.1
     sentiment_embedding_weight: float = 3.0
     neutral_band: float = 0.005
-    mixed_strength: float = 0.5
+    # Two sides of a "but" leaning opposite ways, each at least `mixed_floor` and one at least
+    # `mixed_strength`, make the text mixed. On the restaurant set (136 mixed of 1,701), against
+    # 0.5 for both: 30 mixed found (6), 31 wrongly (6), accuracy on the rest 0.753 (0.765).
+    mixed_strength: float = 0.4
+    mixed_floor: float = 0.05
 
 
 class OfflineTagger:
@@ -29,8 +37,11 @@ class OfflineTagger:
 
     name = "offline"
 
-    def __init__(self, thresholds: OfflineThresholds | None = None) -> None:
+    def __init__(
+        self, thresholds: OfflineThresholds | None = None, *, glossary: Glossary | None = None
+    ) -> None:
         self.thresholds = thresholds or OfflineThresholds()
+        self._glossary = glossary or Glossary()
         self._embeddings = embeddings = WordEmbeddings()
         self._lexicon = TopicLexicon(
             embeddings,
@@ -42,14 +53,42 @@ class OfflineTagger:
             embedding_weight=self.thresholds.sentiment_embedding_weight,
             neutral_band=self.thresholds.neutral_band,
             mixed_strength=self.thresholds.mixed_strength,
+            mixed_floor=self.thresholds.mixed_floor,
         )
 
     def tag(self, texts: Sequence[str], *, taxonomy: Sequence[Topic]) -> list[Tags]:
         """Tags for each text, from the active topics of the taxonomy."""
         active = [t for t in taxonomy if t.active]
-        vectors = self._embeddings.sentences(texts)  # once, for the topics and the sentiment
-        sentiments = self._sentiment.sentiments(texts, vectors)
-        return [
-            Tags(self._lexicon.topics(text, vector, active), sentiment, one_line_summary(text))
-            for text, vector, sentiment in zip(texts, vectors, sentiments, strict=True)
+        languages = [language_of(text) for text in texts]
+        read = [self._readable(t, lang) for t, lang in zip(texts, languages, strict=True)]
+        english = [text or "" for text in read]
+        vectors = self._embeddings.sentences(english)  # once, for topics and the sentiment
+        # The sentiment's leaning from the customer's own words (its anchors are in all three
+        # languages, and a gloss loses the negation's reach), its lexicon from each word's
+        # first English sense (the others are noise to a lexicon: "quero" is "want", not "wish").
+        own = self._embeddings.sentences(texts)
+        plain = [
+            self._readable(t, lang, senses=1) or ""
+            for t, lang in zip(texts, languages, strict=True)
         ]
+        sentiments = self._sentiment.sentiments(plain, own)
+        return [
+            Tags(
+                self._lexicon.topics(text, vector, active) if text is not None else (),
+                sentiment if text is not None else "neutral",
+                one_line_summary(original),
+                language=language,
+                understood=text is not None,
+            )
+            for original, text, language, vector, sentiment in zip(
+                texts, read, languages, vectors, sentiments, strict=True
+            )
+        ]
+
+    def _readable(self, text: str, language: str, *, senses: int = SENSES) -> str | None:
+        """The text in English words, or None when the tagger cannot read its language."""
+        if language == ENGLISH:
+            return text
+        if language in self._glossary.languages:
+            return self._glossary.gloss(text, language, senses=senses)
+        return None

@@ -74,6 +74,7 @@ class SentimentScorer:
         embedding_weight: float,
         neutral_band: float,
         mixed_strength: float,
+        mixed_floor: float,
     ) -> None:
         self._vader = SentimentIntensityAnalyzer()
         self._embeddings = embeddings
@@ -81,7 +82,7 @@ class SentimentScorer:
         self._negative = embeddings.sentences(_NEGATIVE)
         self._weight = embedding_weight
         self._band = neutral_band
-        self._mixed = mixed_strength
+        self._mixed, self._floor = mixed_strength, mixed_floor
 
     def sentiments(self, texts: Sequence[str], vectors: Vectors) -> list[Sentiment]:
         """One sentiment per text, given the texts' sentence vectors."""
@@ -100,7 +101,8 @@ class SentimentScorer:
         clauses = [c for c in _CONTRAST.split(text.lower()) if c.strip()]
         if len(clauses) > 1:
             parts = self._blend(*self._parts(clauses, self._embeddings.sentences(clauses)))
-            if parts.max() >= self._mixed and parts.min() <= -self._mixed:
+            opposite = parts.max() >= self._floor and parts.min() <= -self._floor
+            if opposite and max(parts.max(), -parts.min()) >= self._mixed:
                 return "mixed"
         # Neutral only without a word of sentiment (or emoji: VADER reads them) and without a
         # leaning, or without a word at all ("!!!"): on labelled feedback, a blend near zero

@@ -30,6 +30,8 @@ class Tags:
     summary: str
     proposal: Proposal | None = None
     tagger: str = "offline"  # which tagger answered: `offline`, or the LLM's model
+    language: str | None = None  # the text's, as the tagger read it (ISO 639-1), if it knows
+    understood: bool = True  # False: the tagger cannot read the language; no topic means that
 
 
 class TaggerBusy(Exception):

@@ -22,6 +22,8 @@ class TagsOut(BaseModel):
     summary: str
     tagger: str
     taxonomy_version: int
+    language: str | None = None
+    language_understood: bool = True
     tagged_at: Timestamp
 
 

@@ -7,9 +7,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
+
+from feedback_contracts import FeedbackTagged, FeedbackTaggedV3
 
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
 NO_TOPIC = "(no topic)"
+NOT_READ = "not tagged: language"  # no topic because the tagger cannot read the language
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class Tagged:
     topics: Sequence[str]
     sentiment: str
     created_at: datetime
+    language_understood: bool = True
 
 
 @dataclass(frozen=True)
@@ -32,12 +37,20 @@ class TopicCount:
     products: dict[str, int]
 
 
+def tag_language(event: FeedbackTagged) -> dict[str, Any]:
+    """The language columns of a feedback's tags; events before v3 leave them unknown."""
+    if not isinstance(event, FeedbackTaggedV3):
+        return {"language": None, "language_understood": True}
+    return {"language": event.language, "language_understood": event.language_understood}
+
+
 def topic_counts(rows: Iterable[Tagged]) -> list[TopicCount]:
-    """Every topic (and the feedback about none of them), most talked about first."""
+    """Every topic (and the feedback about none of them, or in a language the tagger cannot
+    read), most talked about first."""
     sentiments: dict[str, Counter[str]] = defaultdict(Counter)
     products: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
-        for topic in row.topics or [NO_TOPIC]:
+        for topic in row.topics or [NO_TOPIC if row.language_understood else NOT_READ]:
             sentiments[topic][row.sentiment] += 1
             products[topic][row.product] += 1
     counts = [

@@ -13,7 +13,7 @@ from feedback_contracts import (
     FeedbackTaggedV2,
     MediaStored,
 )
-from persistence.insights import Tagged
+from persistence.insights import Tagged, tag_language
 from persistence.memory_deliveries import _MemoryDeliveries
 from persistence.memory_erasure import _MemoryErasure
 from persistence.memory_taxonomy import _MemoryTaxonomy
@@ -61,6 +61,7 @@ class InMemoryFeedbackRecords(_MemoryDeliveries, _MemoryErasure, _MemoryTaxonomy
             summary=event.summary,
             tagger=event.tagger,
             taxonomy_version=event.taxonomy_version,
+            **tag_language(event),
             tagged_at=datetime.now(UTC),
         )
         if event.session_id in self.rows:
@@ -99,7 +100,13 @@ class InMemoryFeedbackRecords(_MemoryDeliveries, _MemoryErasure, _MemoryTaxonomy
         """Product, tags and time of every tagged row the query matches (paging aside)."""
         rows, _ = self.find(replace(query, limit=len(self.rows), offset=0))
         return [
-            Tagged(row.product_name, row.tags.topics, row.tags.sentiment, row.created_at)
+            Tagged(
+                row.product_name,
+                row.tags.topics,
+                row.tags.sentiment,
+                row.created_at,
+                row.tags.language_understood,
+            )
             for row in rows
             if row.tags is not None
         ]

@@ -72,6 +72,8 @@ class FeedbackTags(Base):
     summary: Mapped[str] = mapped_column(sa.Text())
     tagger: Mapped[str] = mapped_column(sa.String(100))
     taxonomy_version: Mapped[int] = mapped_column(sa.Integer())
+    language: Mapped[str | None] = mapped_column(sa.String(8))  # as the tagger read it
+    language_understood: Mapped[bool] = mapped_column(sa.Boolean(), default=True)
     tagged_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from feedback_contracts import FeedbackTagged, FeedbackTaggedV2
 from persistence.adapters.sql_jobs import open_retag_job
+from persistence.insights import tag_language
 from persistence.models import (
     FeedbackTags,
     TaxonomyChange,
@@ -95,6 +96,7 @@ def save_tags(db: Session, event: FeedbackTagged) -> None:
         "summary": event.summary,
         "tagger": event.tagger[:100],
         "taxonomy_version": event.taxonomy_version,
+        **tag_language(event),
     }
     statement = _insert(db)(FeedbackTags).values(**row)
     db.execute(

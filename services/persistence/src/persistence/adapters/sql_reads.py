@@ -56,6 +56,7 @@ class _SqlReads:
                 FeedbackTags.topics,
                 FeedbackTags.sentiment,
                 Feedback.created_at,
+                FeedbackTags.language_understood,
             )
             .join(FeedbackTags, FeedbackTags.session_id == Feedback.session_id)
             .where(*self._conditions(query))
