@@ -29,7 +29,8 @@ from insights.static_taxonomy import StaticTaxonomy
 from insights.taxonomy import Topic
 from service_runtime.failures import TransientError
 from standins.faults import Faults
-from standins.openai_api import Latency, OpenAIState, create_app
+from standins.openai_api import create_app
+from standins.openai_state import Latency, OpenAIState
 from standins.serving import serve_in_thread
 
 IN_FLIGHT = 256  # the consumer loop's default bound (KAFKA_MAX_IN_FLIGHT)

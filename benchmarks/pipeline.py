@@ -39,7 +39,7 @@ from common import (
 
 from harness.infrastructure import aws, kafka, postgres
 from harness.system import SystemConfig, start_system
-from standins.openai_api import Latency
+from standins.openai_state import Latency
 from standins.twilio_webhooks import inbound_params
 
 Webhook = tuple[str, bytes]  # the message body (to match its reply) and the signed request

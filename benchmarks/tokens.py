@@ -45,7 +45,8 @@ from feedback_contracts import (
 from service_runtime.memory_consent import InMemoryConsentStore
 from service_runtime.recording_publisher import RecordingPublisher
 from service_runtime.routing import unwrap
-from standins.openai_api import OpenAIState, create_app
+from standins.openai_api import create_app
+from standins.openai_state import OpenAIState
 from standins.tokens import count_prompt
 
 PHOTO = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"

@@ -32,8 +32,9 @@ from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import configure_logging
 from service_runtime.service import entrypoint
 from service_runtime.tracing import setup_tracing
-from standins.emulator import EmulatorConfig, create_emulator
-from standins.twilio_api import TwilioState
+from standins.emulator import create_emulator
+from standins.emulator_state import EmulatorConfig
+from standins.twilio_state import TwilioState
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "dev-twilio-auth-token-0000000000"

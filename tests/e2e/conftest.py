@@ -12,13 +12,13 @@ import pytest
 
 from harness.postgres import fresh_database
 from harness.system import System, SystemConfig, start_system
-from standins.openai_api import OpenAIState
 from standins.openai_api import create_app as openai_app
+from standins.openai_state import OpenAIState
 from standins.otlp import SpanLog
 from standins.otlp import create_app as otlp_app
 from standins.serving import RunningServer, serve_in_thread
-from standins.twilio_api import TwilioState
 from standins.twilio_api import create_app as twilio_app
+from standins.twilio_state import TwilioState
 from standins.twilio_webhooks import inbound_params, post_signed
 
 

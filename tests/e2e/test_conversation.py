@@ -16,7 +16,7 @@ from PIL import Image
 from harness.registry import services
 from media.copying import customer_prefix
 from media.metadata import strip_metadata
-from standins.openai_api import verdict
+from standins.openai_verdicts import verdict
 from standins.tokens import count_prompt
 
 from .conftest import Customer, World, wait

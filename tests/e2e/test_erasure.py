@@ -14,7 +14,7 @@ from boto3.dynamodb.conditions import Key
 
 from feedback_contracts.customers import subject_hash
 from media.copying import customer_prefix
-from standins.openai_api import verdict
+from standins.openai_verdicts import verdict
 from standins.twilio_webhooks import inbound_params
 
 from .conftest import Customer, World, wait

@@ -17,7 +17,7 @@ from feedback_contracts import Envelope, FeedbackCompleted, topics
 from feedback_contracts.kafka import to_kafka
 from harness.system import SystemConfig
 from service_runtime.kafka_publisher import KafkaPublisher
-from standins.openai_api import verdict
+from standins.openai_verdicts import verdict
 from standins.twilio_webhooks import inbound_params, post_signed
 
 from .conftest import World, wait

@@ -20,7 +20,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from feedback_contracts import topics
 from harness.relay import Relay
 from standins.faults import Faults
-from standins.openai_api import Latency, acknowledging_responder
+from standins.openai_state import Latency
+from standins.openai_verdicts import acknowledging_responder
 from standins.twilio_webhooks import inbound_params, post_signed
 
 from .conftest import World, wait

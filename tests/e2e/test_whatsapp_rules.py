@@ -11,8 +11,8 @@ import httpx
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from standins.openai_api import acknowledging_responder, verdict
-from standins.twilio_api import ScriptedFailure
+from standins.openai_verdicts import acknowledging_responder, verdict
+from standins.twilio_state import ScriptedFailure
 from standins.twilio_webhooks import post_signed
 
 from .conftest import Customer, World, wait

@@ -26,8 +26,9 @@ from feedback_contracts import (
 )
 from harness.topics import read_until, with_correlation
 from service_runtime.kafka_publisher import KafkaPublisher
-from standins.openai_api import Answer, Failure, OpenAIState, verdict
 from standins.openai_api import create_app as openai_app
+from standins.openai_state import Answer, Failure, OpenAIState
+from standins.openai_verdicts import verdict
 from standins.serving import RunningServer, serve_in_thread
 
 pytestmark = pytest.mark.integration

@@ -20,8 +20,8 @@ from media.metadata import strip_metadata
 from media.provision import provision
 from media.safety import Address, HostPolicy, MediaRefused
 from standins.serving import RunningServer, serve_in_thread
-from standins.twilio_api import TwilioState
 from standins.twilio_api import create_app as twilio_app
+from standins.twilio_state import TwilioState
 
 pytestmark = pytest.mark.integration
 ACCOUNT, TOKEN = "AC" + "2" * 32, "d" * 32

@@ -23,8 +23,8 @@ from messenger.provision import provision
 from messenger.settings import MessengerSettings
 from service_runtime.kafka_publisher import KafkaPublisher
 from standins.serving import RunningServer, serve_in_thread
-from standins.twilio_api import ScriptedFailure, TwilioState
 from standins.twilio_api import create_app as twilio_app
+from standins.twilio_state import ScriptedFailure, TwilioState
 
 pytestmark = pytest.mark.integration
 ACCOUNT, TOKEN = "AC" + "1" * 32, "e" * 32

@@ -16,8 +16,8 @@ from messenger.provision import provision
 from messenger.settings import MessengerSettings
 from service_runtime.kafka_publisher import KafkaPublisher
 from standins.serving import RunningServer, serve_in_thread
-from standins.twilio_api import TwilioState
 from standins.twilio_api import create_app as twilio_app
+from standins.twilio_state import TwilioState
 
 pytestmark = pytest.mark.integration
 ACCOUNT, TOKEN, RATE = "AC" + "2" * 32, "d" * 32, 10.0

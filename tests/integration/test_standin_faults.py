@@ -15,10 +15,12 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from standins.faults import Faults, Refusal
-from standins.openai_api import Latency, OpenAIState, acknowledging_responder, create_app
+from standins.openai_api import create_app
+from standins.openai_state import Latency, OpenAIState
+from standins.openai_verdicts import acknowledging_responder
 from standins.serving import RunningServer, serve_in_thread
-from standins.twilio_api import TwilioState
 from standins.twilio_api import create_app as create_twilio_app
+from standins.twilio_state import TwilioState
 
 pytestmark = pytest.mark.integration
 ACCOUNT, TOKEN = "AC" + "4" * 32, "f" * 32

@@ -12,7 +12,8 @@ from fastapi import FastAPI, Request, Response
 from twilio.request_validator import RequestValidator
 
 from standins.serving import serve_in_thread
-from standins.twilio_api import TwilioState, create_app
+from standins.twilio_api import create_app
+from standins.twilio_state import TwilioState
 
 pytestmark = pytest.mark.integration
 ACCOUNT, TOKEN = "AC" + "3" * 32, "e" * 32

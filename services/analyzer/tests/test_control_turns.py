@@ -6,7 +6,7 @@ import pytest
 
 from analyzer.control import ControlTurnsOffline, is_control_turn
 from analyzer.verdict import Conversation, Decision, Step, Turn, Usage, Verdict
-from standins.openai_api import verdict
+from standins.openai_verdicts import verdict
 
 pytestmark = pytest.mark.unit
 PHOTO = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"

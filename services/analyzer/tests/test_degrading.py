@@ -10,7 +10,7 @@ import pytest
 from analyzer.degrading import DegradingVerdicts
 from analyzer.offline import OfflineVerdicts
 from analyzer.verdict import Conversation, Decision, Turn, Verdict
-from standins.openai_api import verdict
+from standins.openai_verdicts import verdict
 
 pytestmark = pytest.mark.unit
 ASKED = Conversation(message=Turn(role="customer", text="hello"))

@@ -25,7 +25,8 @@ from insights.static_taxonomy import StaticTaxonomy
 from insights.tagging import Proposal, TaggerBusy
 from insights.taxonomy import Topic
 from service_runtime.failures import TransientError
-from standins.openai_api import Answer, Failure, Latency, OpenAIState, create_app
+from standins.openai_api import create_app
+from standins.openai_state import Answer, Failure, Latency, OpenAIState
 from standins.serving import serve_in_thread
 
 pytestmark = pytest.mark.unit
