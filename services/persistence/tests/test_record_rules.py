@@ -5,6 +5,7 @@ then the composition root wired with the fake on the in-process bus."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 from collections.abc import Iterator
@@ -30,8 +31,9 @@ from feedback_contracts import (
     LlmUsage,
     MediaStored,
     ReplyFailed,
-    ReplyRequestedV2,
-    TemplateRequested,
+    ReplyFailedV2,
+    ReplySentV2,
+    ReplyText,
     TopicProposal,
 )
 from feedback_contracts.customers import subject_hash
@@ -42,6 +44,7 @@ from persistence.memory_media_links import InMemoryMediaLinks
 from persistence.memory_records import InMemoryFeedbackRecords
 from persistence.migrate import alembic_config
 from persistence.records import FeedbackQuery, FeedbackRecords
+from persistence.replies import reply_record
 from persistence.settings import PersistenceSettings
 from persistence.taxonomy import TopicExists
 from persistence.timestamps import aware
@@ -163,29 +166,26 @@ def test_a_reply_never_sent_is_kept_once_with_its_reason(records: FeedbackRecord
 
 
 def asked(reply_id: str = "SM1:reply", body: str = "Thanks! What do you think of it?") -> Any:
-    return ReplyRequestedV2(
+    """The reply a sent outcome (v2) carries."""
+    answered = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    sent = ReplySentV2(
         reply_id=reply_id,
-        session_id="s1",
         recipient=CUSTOMER,
-        body=body,
-        customer_message_at=datetime(2026, 12, 7, 12, 0, tzinfo=UTC),
+        twilio_message_sids=["SM9"],
+        reply=ReplyText(text=body, customer_message_at=answered),
     )
+    return reply_record(sent)
 
 
 def test_each_message_carries_its_reply_and_what_it_answers(records: FeedbackRecords) -> None:
-    template = TemplateRequested(
-        reply_id="request-1",
-        session_id="s0",
-        recipient=CUSTOMER,
-        content_sid="HX" + "0" * 32,
-        preview="How was your order?",
-    )
-    records.save_replies_asked([asked(), asked(), template])  # a redelivered request: once
+    template = ReplyText(text="How was your order?", template_sid="HX" + "0" * 32)
+    never = {"reply_id": "request-1", "recipient": CUSTOMER, "error_code": "63016"}
+    failed = ReplyFailedV2(**never, error_message="", permanent=True, reply=template)
+    records.save_replies([asked(), asked(), reply_record(failed)])  # redelivered: once
     sent = status("delivered").model_dump() | {"reply_id": "SM1:reply"}
     records.save_delivery_status(DeliveryStatusV2.model_validate(sent))
     records.save_delivery_status(status("read"))  # a later callback without the reply's id
-    never = {"reply_id": "request-1", "recipient": CUSTOMER, "error_code": "63016"}
-    records.save_reply_failed(ReplyFailed(**never, error_message="", permanent=True))
+    records.save_reply_failed(failed)
     by_key = {d.message_key: d for d in records.deliveries(CUSTOMER)}
     part, failed = by_key["SM9"], by_key["reply:request-1"]
     assert (part.reply_id, part.status, part.in_reply_to) == ("SM1:reply", "read", "SM1")
@@ -399,9 +399,8 @@ def test_erasure_removes_only_the_customers_rows_and_completes_with_every_step(
     records.save_media(media("ME1"))
     records.save_media(media("ME3", session="s3"))  # stored before its feedback row exists
     records.save_delivery_status(status("delivered"))
-    records.save_replies_asked(
-        [asked(), asked("SM2:reply").model_copy(update={"recipient": other})]
-    )
+    theirs = dataclasses.replace(asked("SM2:reply"), recipient=other)
+    records.save_replies([asked(), theirs])
     records.save_tags(tagged(1, "quality"))
     records.save_completed(completed("s2").model_copy(update={"sender_id": other}))
     records.save_media(media("ME2", session="s2").model_copy(update={"sender_id": other}))
@@ -517,7 +516,7 @@ RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$
 def test_every_time_the_api_writes_has_an_offset(records: FeedbackRecords) -> None:
     records.save_completed(completed())
     records.save_tags(tagged(1))
-    records.save_replies_asked([asked()])
+    records.save_replies([asked()])
     sent = status("sent").model_dump() | {"reply_id": "SM1:reply"}
     records.save_delivery_status(DeliveryStatusV2.model_validate(sent))
     auth = {"Authorization": "Bearer " + "s" * 16}

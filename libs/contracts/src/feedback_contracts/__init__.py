@@ -7,10 +7,8 @@ from feedback_contracts.conversation_events import (
     FeedbackRequested,
     InboundMessage,
     MediaItem,
-    ReplyFailed,
     ReplyRequested,
     ReplyRequestedV2,
-    ReplySent,
     TemplateRequested,
     answered_message,
     reply_id_for,
@@ -37,6 +35,13 @@ from feedback_contracts.feedback_events import (
     TopicProposal,
 )
 from feedback_contracts.kafka import ContractError, KafkaRecord, from_kafka, to_kafka
+from feedback_contracts.reply_events import (
+    ReplyFailed,
+    ReplyFailedV2,
+    ReplySent,
+    ReplySentV2,
+    ReplyText,
+)
 
 __all__ = [
     "ERASURE_STEPS",
@@ -61,9 +66,12 @@ __all__ = [
     "MediaReference",
     "MediaStored",
     "ReplyFailed",
+    "ReplyFailedV2",
     "ReplyRequested",
     "ReplyRequestedV2",
     "ReplySent",
+    "ReplySentV2",
+    "ReplyText",
     "TagRequested",
     "TemplateRequested",
     "TopicProposal",

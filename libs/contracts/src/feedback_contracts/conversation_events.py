@@ -162,35 +162,3 @@ class TemplateRequested(Event):
 
     def key(self) -> str:
         return self.recipient
-
-
-class ReplySent(Event):
-    """Twilio accepted every part of a reply."""
-
-    TYPE: ClassVar[str] = "feedback.reply-sent"
-    VERSION: ClassVar[int] = 1
-    TOPIC: ClassVar[str] = topics.REPLY_OUTCOMES
-
-    reply_id: str
-    recipient: str
-    twilio_message_sids: list[str]
-
-    def key(self) -> str:
-        return self.recipient
-
-
-class ReplyFailed(Event):
-    """A reply that will not be sent; `permanent` says retrying cannot help."""
-
-    TYPE: ClassVar[str] = "feedback.reply-failed"
-    VERSION: ClassVar[int] = 1
-    TOPIC: ClassVar[str] = topics.REPLY_OUTCOMES
-
-    reply_id: str
-    recipient: str
-    error_code: str
-    error_message: str
-    permanent: bool
-
-    def key(self) -> str:
-        return self.recipient

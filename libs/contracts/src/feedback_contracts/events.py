@@ -8,10 +8,8 @@ from feedback_contracts.conversation_events import (
     DeliveryStatusV2,
     FeedbackRequested,
     InboundMessage,
-    ReplyFailed,
     ReplyRequested,
     ReplyRequestedV2,
-    ReplySent,
     TemplateRequested,
 )
 from feedback_contracts.envelope import Event
@@ -28,6 +26,7 @@ from feedback_contracts.feedback_events import (
     MediaStored,
     TagRequested,
 )
+from feedback_contracts.reply_events import ReplyFailed, ReplyFailedV2, ReplySent, ReplySentV2
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type(): cls
@@ -40,7 +39,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         FeedbackRequested,
         TemplateRequested,
         ReplySent,
+        ReplySentV2,
         ReplyFailed,
+        ReplyFailedV2,
         FeedbackCompleted,
         FeedbackCompletedV2,
         MediaStored,

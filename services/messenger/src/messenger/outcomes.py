@@ -8,8 +8,11 @@ from opentelemetry import metrics
 
 from feedback_contracts import (
     Envelope,
-    ReplyFailed,
-    ReplySent,
+    ReplyFailedV2,
+    ReplyRequestedV2,
+    ReplySentV2,
+    ReplyText,
+    TemplateRequested,
 )
 from messenger.deps import Messenger, Request
 
@@ -24,11 +27,22 @@ _sends = metrics.get_meter("messenger").create_counter(
 SOURCE = "feedback-intelligence/messenger"
 
 
+def reply_text(request: Request) -> ReplyText:
+    """What the reply said (a template's preview) and when the message it answers came."""
+    if isinstance(request, TemplateRequested):
+        return ReplyText(text=request.preview, template_sid=request.content_sid)
+    answered = request.customer_message_at if isinstance(request, ReplyRequestedV2) else None
+    return ReplyText(text=request.body, customer_message_at=answered)
+
+
 async def publish_sent(
     envelope: Envelope, request: Request, sids: list[str], deps: Messenger
 ) -> None:
-    sent = ReplySent(
-        reply_id=request.reply_id, recipient=request.recipient, twilio_message_sids=sids
+    sent = ReplySentV2(
+        reply_id=request.reply_id,
+        recipient=request.recipient,
+        twilio_message_sids=sids,
+        reply=reply_text(request),
     )
     _sends.add(1, {"outcome": "sent"})
     await deps.publisher.publish(envelope.follow(sent, source=SOURCE))
@@ -37,12 +51,13 @@ async def publish_sent(
 async def publish_failed(
     envelope: Envelope, request: Request, deps: Messenger, code: str, message: str
 ) -> None:
-    failed = ReplyFailed(
+    failed = ReplyFailedV2(
         reply_id=request.reply_id,
         recipient=request.recipient,
         error_code=code,
         error_message=message,
         permanent=True,
+        reply=reply_text(request),
     )
     log.warning("reply failed", extra={"code": code})
     _sends.add(1, {"outcome": "failed", "error_code": code})

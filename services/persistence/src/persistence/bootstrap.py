@@ -22,9 +22,7 @@ from feedback_contracts import (
     FeedbackTagged,
     MediaStored,
     ReplyFailed,
-    ReplyRequested,
     ReplySent,
-    TemplateRequested,
 )
 from persistence.adapters.s3_media_links import S3MediaLinks
 from persistence.adapters.sql_store import FeedbackStore
@@ -40,7 +38,6 @@ from persistence.handlers import (
     handle_feedback_tagged,
     handle_media_stored,
     handle_reply_failed,
-    handle_reply_requested,
     handle_reply_sent,
     replies_writer,
 )
@@ -104,15 +101,13 @@ def backfill_policy(settings: PersistenceSettings) -> BackfillPolicy:
 
 def handlers(store: FeedbackRecords) -> Mapping[str, Handler]:
     """Each event the records are built from, to its handler."""
-    asked = functools.partial(handle_reply_requested, replies=replies_writer(store))
+    replies = replies_writer(store)
     return by_topic(
-        on(ReplyRequested, asked),
-        on(TemplateRequested, asked),
         on(FeedbackCompleted, functools.partial(handle_feedback_completed, store=store)),
         on(MediaStored, functools.partial(handle_media_stored, store=store)),
         on(FeedbackTagged, functools.partial(handle_feedback_tagged, store=store)),
-        on(ReplySent, handle_reply_sent),
-        on(ReplyFailed, functools.partial(handle_reply_failed, store=store)),
+        on(ReplySent, functools.partial(handle_reply_sent, replies=replies)),
+        on(ReplyFailed, functools.partial(handle_reply_failed, store=store, replies=replies)),
         on(DeliveryStatus, functools.partial(handle_delivery_status, store=store)),
         on(ErasureRequested, functools.partial(handle_erasure_requested, store=store)),
         on(ErasureStepDone, functools.partial(handle_erasure_step_done, store=store)),

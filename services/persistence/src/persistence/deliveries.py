@@ -22,12 +22,9 @@ from feedback_contracts import (
     DeliveryStatus,
     DeliveryStatusV2,
     ReplyFailed,
-    ReplyRequestedV2,
-    TemplateRequested,
-    answered_message,
 )
 from persistence.models import Base
-from persistence.replies import AskedReply, ReplyDelivery
+from persistence.replies import ReplyDelivery, ReplyRecord
 
 RANKS = {
     "accepted": 0,
@@ -122,29 +119,21 @@ def record_status(db: Session, event: DeliveryStatus) -> None:
     )
 
 
-def reply_row(event: AskedReply) -> dict[str, Any]:
-    """The `replies` row of a reply asked for."""
-    row: dict[str, Any] = {
-        "reply_id": event.reply_id,
-        "recipient": event.recipient,
-        "template_sid": None,
-        "in_reply_to": None,
-        "customer_message_at": None,
-    }
-    if isinstance(event, TemplateRequested):  # the business's own message: it answers nothing
-        return {**row, "body": event.preview, "template_sid": event.content_sid}
-    answered_at = event.customer_message_at if isinstance(event, ReplyRequestedV2) else None
+def reply_row(record: ReplyRecord) -> dict[str, Any]:
+    """The `replies` row of a reply."""
     return {
-        **row,
-        "body": event.body,
-        "in_reply_to": answered_message(event.reply_id),
-        "customer_message_at": answered_at,
+        "reply_id": record.reply_id,
+        "recipient": record.recipient,
+        "body": record.text,
+        "template_sid": record.template_sid,
+        "in_reply_to": record.in_reply_to,
+        "customer_message_at": record.customer_message_at,
     }
 
 
-def record_replies(db: Session, events: Sequence[AskedReply]) -> None:
-    """Replies asked for, once each (a redelivered request changes nothing)."""
-    rows = list({event.reply_id: reply_row(event) for event in events}.values())
+def record_replies(db: Session, records: Sequence[ReplyRecord]) -> None:
+    """Replies, once each (a redelivered outcome changes nothing)."""
+    rows = list({record.reply_id: reply_row(record) for record in records}.values())
     db.execute(_insert(db)(Reply).values(rows).on_conflict_do_nothing())
 
 

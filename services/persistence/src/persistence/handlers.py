@@ -17,7 +17,7 @@ from feedback_contracts import (
     ReplySent,
 )
 from persistence.records import FeedbackRecords
-from persistence.replies import AskedReply
+from persistence.replies import ReplyRecord, reply_record
 from service_runtime.batching import Batcher
 
 log = logging.getLogger(__name__)
@@ -44,35 +44,36 @@ async def handle_feedback_tagged(
     await asyncio.to_thread(store.save_tags, tagged)
 
 
-async def handle_reply_sent(sent: ReplySent, envelope: Envelope) -> None:
-    """Nothing: Twilio's callbacks bring a sent reply's statuses, and a write per reply sent
-    cost the pipeline benchmark its latency target (p50 96-234 ms -> 614-891 ms at 110/s)."""
+Replies = Batcher[ReplyRecord, None]
 
 
-async def handle_reply_requested(
-    asked: AskedReply, envelope: Envelope, *, replies: Batcher[AskedReply, None]
-) -> None:
-    """A reply the messenger is asked to send: its text, for `GET /replies`. Written together
-    with the others asked for meanwhile (`Batcher`): one insert per reply cost the pipeline
-    benchmark its latency target (see `handle_reply_sent`)."""
-    await replies.submit([asked])
+async def handle_reply_sent(sent: ReplySent, envelope: Envelope, *, replies: Replies) -> None:
+    """What a sent reply said, for `GET /replies` (Twilio's callbacks bring its statuses).
+    Written together with the others sent meanwhile (`Batcher`): a write per reply sent cost
+    the pipeline benchmark its latency target (p50 96-234 ms -> 614-891 ms at 110/s)."""
+    record = reply_record(sent)
+    if record is not None:
+        await replies.submit([record])
 
 
-def replies_writer(store: FeedbackRecords) -> Batcher[AskedReply, None]:
-    """The inserts of the replies asked for, up to 500 a statement."""
+def replies_writer(store: FeedbackRecords) -> Replies:
+    """The inserts of the replies' texts, up to 500 a statement."""
 
-    def write(asked: list[AskedReply]) -> list[None]:
-        store.save_replies_asked(asked)
-        return [None] * len(asked)
+    def write(records: list[ReplyRecord]) -> list[None]:
+        store.save_replies(records)
+        return [None] * len(records)
 
     return Batcher(write, limit=500)
 
 
 async def handle_reply_failed(
-    failed: ReplyFailed, envelope: Envelope, *, store: FeedbackRecords
+    failed: ReplyFailed, envelope: Envelope, *, store: FeedbackRecords, replies: Replies
 ) -> None:
-    """A reply that failed, and why, kept with the delivery statuses."""
+    """A reply that failed, and why, kept with the delivery statuses; and what it said."""
     await asyncio.to_thread(store.save_reply_failed, failed)
+    record = reply_record(failed)
+    if record is not None:
+        await replies.submit([record])
 
 
 async def handle_delivery_status(

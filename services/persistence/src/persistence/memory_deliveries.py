@@ -12,7 +12,7 @@ from feedback_contracts import (
 from persistence import deliveries
 from persistence.deliveries import Delivery, Reply
 from persistence.memory_state import MemoryState
-from persistence.replies import AskedReply, ReplyDelivery
+from persistence.replies import ReplyDelivery, ReplyRecord
 
 
 class _MemoryDeliveries(MemoryState):
@@ -53,10 +53,10 @@ class _MemoryDeliveries(MemoryState):
             updated_at=datetime.now(UTC),
         )
 
-    def save_replies_asked(self, events: Sequence[AskedReply]) -> None:
-        """Replies asked for, once each."""
-        for event in events:
-            self.replies.setdefault(event.reply_id, Reply(**deliveries.reply_row(event)))
+    def save_replies(self, records: Sequence[ReplyRecord]) -> None:
+        """Replies, once each."""
+        for record in records:
+            self.replies.setdefault(record.reply_id, Reply(**deliveries.reply_row(record)))
 
     def deliveries(self, recipient: str, limit: int = 50) -> list[ReplyDelivery]:
         """A customer's newest outbound messages, their statuses and their replies."""

@@ -21,7 +21,7 @@ from persistence import erasure
 from persistence.backfill import BackfillStore
 from persistence.insights import Tagged
 from persistence.models import Feedback, Topic
-from persistence.replies import AskedReply, ReplyDelivery
+from persistence.replies import ReplyDelivery, ReplyRecord
 from persistence.taxonomy import ProposalView
 
 
@@ -55,7 +55,7 @@ class FeedbackRecords(BackfillStore, Protocol):
         active: bool | None = None,
     ) -> Topic | None: ...
 
-    def save_replies_asked(self, events: Sequence[AskedReply]) -> None: ...
+    def save_replies(self, records: Sequence[ReplyRecord]) -> None: ...
 
     def deliveries(self, recipient: str, limit: int = 50) -> list[ReplyDelivery]: ...
 

@@ -21,7 +21,7 @@ from persistence.adapters.sql_backfill import _SqlBackfill
 from persistence.adapters.sql_reads import _SqlReads
 from persistence.models import Feedback, StoredMedia, Topic
 from persistence.records import Taxonomy, llm_usage
-from persistence.replies import AskedReply, ReplyDelivery
+from persistence.replies import ReplyDelivery, ReplyRecord
 
 
 class FeedbackStore(_SqlBackfill, _SqlReads):
@@ -116,10 +116,10 @@ class FeedbackStore(_SqlBackfill, _SqlReads):
                 db, topic_id, label=label, description=description, active=active
             )
 
-    def save_replies_asked(self, events: Sequence[AskedReply]) -> None:
-        """Replies the messenger was asked to send: their texts, once each."""
+    def save_replies(self, records: Sequence[ReplyRecord]) -> None:
+        """Replies the messenger sent or failed to send: their texts, once each."""
         with self._sessions.begin() as db:
-            deliveries.record_replies(db, events)
+            deliveries.record_replies(db, records)
 
     def deliveries(self, recipient: str, limit: int = 50) -> list[ReplyDelivery]:
         """A customer's newest outbound messages and their statuses."""
