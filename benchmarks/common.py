@@ -9,10 +9,14 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlencode
+
+import requests
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -231,3 +235,42 @@ __all__ = [
     "start_process",
     "stop",
 ]
+
+
+def kafka_records(bootstrap: str) -> int:
+    """Records in every topic but Kafka's own, so far: the sum of the partitions' end offsets."""
+
+    async def count() -> int:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+        await admin.start()
+        await consumer.start()
+        try:
+            topics = [t for t in await admin.list_topics() if not t.startswith("__")]
+            partitions = [
+                TopicPartition(topic["topic"], partition["partition"])
+                for topic in await admin.describe_topics(topics)
+                for partition in topic["partitions"]
+            ]
+            consumer.assign(partitions)  # so that the consumer knows their leaders
+            return sum((await consumer.end_offsets(partitions)).values())
+        finally:
+            await consumer.stop()
+            await admin.close()
+
+    return asyncio.run(count())
+
+
+def aws_requests(endpoint: str) -> Counter[str]:
+    """The requests the harness's moto server answered so far, by operation."""
+    return Counter(requests.get(f"{endpoint}/_requests", timeout=30).json())
+
+
+PRODUCT = ("ingress", "analyzer", "messenger", "media", "persistence", "insights")
+
+
+def product_and_rig(cpu_ms: dict[str, float]) -> tuple[float, float]:
+    """CPU per message of the product's services, and of the test rig (stand-ins, moto, the
+    driver): the product's is what a deployment pays."""
+    product = sum(ms for name, ms in cpu_ms.items() if name in PRODUCT)
+    return product, sum(cpu_ms.values()) - product

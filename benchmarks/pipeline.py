@@ -22,16 +22,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+from calibration import calibration_ms
 from common import (
+    PRODUCT,
+    aws_requests,
     cpu_by_process,
     exchange,
     free_port,
     interpreter,
+    kafka_records,
     machine_shares,
     machine_ticks,
     memory_kib,
     percentile,
     processes_of,
+    product_and_rig,
     signed_request,
     start_process,
     stop,
@@ -290,11 +295,17 @@ def main() -> None:
             already = len(wait_for_replies(twilio, owners, args.reply_timeout_s))
             # PostgreSQL runs as a daemon, outside this process's tree.
             postmaster = processes_of("postgres", "-p", str(urlsplit(database.address).port))
+            aws_before, records_before = (
+                aws_requests(local_aws.address),
+                kafka_records(broker.address),
+            )
             cpu_before, ticks_before = cpu_by_process(roots=postmaster), machine_ticks()
             posted, failures = asyncio.run(send_webhooks(port, measured, rate=args.rate))
             owners = owners_of(posted, args.customers)
             sent = wait_for_replies(twilio, owners, args.reply_timeout_s, since=already)
             machine = machine_shares(ticks_before, machine_ticks())
+            aws_used = aws_requests(local_aws.address) - aws_before
+            records_made = kafka_records(broker.address) - records_before
             cpu_used = {
                 name: seconds - cpu_before.get(name, 0.0)
                 for name, seconds in cpu_by_process(roots=postmaster).items()
@@ -332,6 +343,9 @@ def main() -> None:
     p50 = round(percentile(latencies, 0.50) * 1000, 1) if latencies else None
     p99 = round(percentile(latencies, 0.99) * 1000, 1) if latencies else None
     target_rate, target_p99_ms = targets(args)
+    cpu_ms = {name: seconds * 1000 / args.count for name, seconds in cpu_used.items()}
+    product_ms, rig_ms = product_and_rig(cpu_ms)
+    unit_ms = calibration_ms()  # after the load, in the same run: this machine's speed now
     print(
         json.dumps(
             {
@@ -367,6 +381,26 @@ def main() -> None:
                     if seconds > 0
                 },
                 "cpu_ms_per_message_total": round(sum(cpu_used.values()) * 1000 / args.count, 2),
+                "cpu_ms_per_message_product": round(product_ms, 2),
+                "cpu_ms_per_message_rig": round(rig_ms, 2),
+                # The product's CPU per message in units of a fixed workload timed in this run
+                # (benchmarks/calibration.py): comparable across days, where ms are not.
+                "calibration_ms": round(unit_ms, 4),
+                "cpu_per_message_calibrated": {
+                    name: round(ms / unit_ms, 1)
+                    for name, ms in sorted(cpu_ms.items(), key=lambda kv: -kv[1])
+                    if name in PRODUCT
+                },
+                "cpu_per_message_calibrated_product": round(product_ms / unit_ms, 1),
+                "dynamodb_requests_per_message": {
+                    operation: round(n / args.count, 3)
+                    for operation, n in sorted(aws_used.items())
+                    if not operation.startswith("s3:")
+                },
+                "s3_requests_per_message": round(
+                    sum(n for op, n in aws_used.items() if op.startswith("s3:")) / args.count, 3
+                ),
+                "kafka_records_per_message": round(records_made / args.count, 2),
                 "machine_cpu_busy": machine["busy"],
                 "machine_cpu_steal": machine["steal"],
                 "python": interpreter(),

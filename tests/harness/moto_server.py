@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
+import threading
+from collections import Counter
 from typing import Any
 
 import moto.core.responses
@@ -68,6 +71,28 @@ def cut_per_request_costs() -> None:
     Item.__init__ = _item_sized_once  # type: ignore[method-assign]
 
 
+class CountedRequests:
+    """moto's application, counting its requests by AWS operation (DynamoDB's `X-Amz-Target`,
+    else S3's method): `GET /_requests` answers the counts so far, for the benchmarks."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == "/_requests":
+            with self._lock:
+                body = json.dumps(self._counts).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        operation = target.rsplit(".", 1)[-1] if target else f"s3:{environ['REQUEST_METHOD']}"
+        with self._lock:
+            self._counts[operation] += 1
+        return self._app(environ, start_response)
+
+
 def main() -> None:
     """Serve moto on a loopback port until terminated."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -80,7 +105,7 @@ def main() -> None:
     app = MemoizedDispatcher()
     settle_collector()  # later collections walk only what is stored from here on
     waitress.serve(
-        app,
+        CountedRequests(app),
         host=args.host,
         port=args.port,
         threads=args.threads,
