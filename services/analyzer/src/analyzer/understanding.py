@@ -10,13 +10,13 @@ import functools
 from typing import Literal
 
 from analyzer.abuse import is_abusive
+from analyzer.intents import INTENT
 from analyzer.language import has_letters, words_of
 from analyzer.vocabulary import (
     CHANNEL_WORDS,
     CORRECTION,
     FRAGMENT_WORDS,
     GREETING_PREFIX,
-    INTENT,
     LEAD_IN,
     NOT_PRODUCTS,
     PURCHASE,
