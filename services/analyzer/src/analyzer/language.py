@@ -10,7 +10,10 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from analyzer.verdict import Turn
 
 Language = Literal["en", "pt", "es"]
 
@@ -58,3 +61,9 @@ def language_of(texts: Iterable[str], default: Language = "en") -> Language:
         return hinted[-1] if hinted else default
     label = str(_identifier().classify(joined)[0])
     return next((language for language in LANGUAGES if language == label), default)
+
+
+def customer_language(turns: Iterable[Turn], *also: str) -> Language:
+    """The language the customer writes in: their last four messages in `turns`, and `also`."""
+    said = [turn.text for turn in turns if turn.role == "customer"]
+    return language_of([*said[-4:], *also])

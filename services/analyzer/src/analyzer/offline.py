@@ -9,7 +9,7 @@ give feedback and "I bought" never become part of a product.
 
 from __future__ import annotations
 
-from analyzer.language import Language, language_of
+from analyzer.language import Language, customer_language
 from analyzer.phrases import question_for, say
 from analyzer.understanding import correction, is_opinion, kind_of, product_mention, starts_with
 from analyzer.verdict import Conversation, Decision, Verdict
@@ -41,8 +41,7 @@ def _verdict(conversation: Conversation, reply: str, **changes: object) -> Verdi
 
 
 def _language(conversation: Conversation) -> Language:
-    said = [t.text for t in conversation.history if t.role == "customer"]
-    return language_of([*said[-4:], conversation.message.text])
+    return customer_language(conversation.history, conversation.message.text)
 
 
 def _question(conversation: Conversation, language: Language) -> str:

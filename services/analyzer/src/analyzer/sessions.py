@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from analyzer.language import Language, language_of
+from analyzer.language import Language, customer_language
 from analyzer.verdict import Step, Turn, Usage
 
 Status = Literal["active", "limited", "completed"]
@@ -94,8 +94,7 @@ def minutes_left(session: Session, now: datetime) -> str:
 
 def session_language(session: Session, *also: str) -> Language:
     """The language the customer writes in: their recent messages (and `also`)."""
-    said = [turn.text for turn in session.recent_turns if turn.role == "customer"]
-    return language_of([*said[-4:], *also])
+    return customer_language(session.recent_turns, *also)
 
 
 def new_session(sender_id: str, *, after: Session | None, now: datetime) -> Session:

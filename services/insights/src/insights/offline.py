@@ -62,11 +62,14 @@ class OfflineTagger:
         languages = [language_of(text) for text in texts]
         read = [self._readable(t, lang) for t, lang in zip(texts, languages, strict=True)]
         english = [text or "" for text in read]
-        vectors = self._embeddings.sentences(english)  # once, for topics and the sentiment
+        vectors = self._embeddings.sentences(english)
         # The sentiment's leaning from the customer's own words (its anchors are in all three
         # languages, and a gloss loses the negation's reach), its lexicon from each word's
         # first English sense (the others are noise to a lexicon: "quero" is "want", not "wish").
-        own = self._embeddings.sentences(texts)
+        # An English text's own words are the ones already embedded.
+        own = vectors.copy()
+        if foreign := [i for i, language in enumerate(languages) if language != ENGLISH]:
+            own[foreign] = self._embeddings.sentences([texts[i] for i in foreign])
         plain = [
             self._readable(t, lang, senses=1) or ""
             for t, lang in zip(texts, languages, strict=True)

@@ -93,12 +93,17 @@ def record_failed(db: Session, event: ReplyFailed) -> None:
     db.execute(_insert(db)(Delivery).values(**row).on_conflict_do_nothing())
 
 
+def reply_of(status: DeliveryStatus) -> str | None:
+    """The reply a status callback names (version 2), if it does."""
+    return status.reply_id if isinstance(status, DeliveryStatusV2) else None
+
+
 def record_status(db: Session, event: DeliveryStatus) -> None:
     """Twilio's callback: applied only if it moves the message forward."""
     new = rank(event.message_status)
     row = {
         "message_key": event.message_sid,
-        "reply_id": event.reply_id if isinstance(event, DeliveryStatusV2) else None,
+        "reply_id": reply_of(event),
         "recipient": event.recipient,
         "status": event.message_status[:16],
         "status_rank": new,

@@ -45,7 +45,7 @@ class _MemoryDeliveries(MemoryState):
         code = event.error_code[:16] if event.error_code else None
         self.statuses[event.message_sid] = Delivery(
             message_key=event.message_sid,
-            reply_id=(current.reply_id if current else None) or getattr(event, "reply_id", None),
+            reply_id=(current.reply_id if current else None) or deliveries.reply_of(event),
             recipient=event.recipient,
             status=event.message_status[:16],
             status_rank=new,

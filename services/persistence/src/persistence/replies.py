@@ -38,7 +38,7 @@ def reply_record(outcome: ReplySent | ReplyFailed) -> ReplyRecord | None:
         recipient=outcome.recipient,
         text=reply.text,
         template_sid=reply.template_sid,
-        in_reply_to=None if reply.template_sid else answered_message(outcome.reply_id),
+        in_reply_to=answered_message(outcome.reply_id),
         customer_message_at=reply.customer_message_at,
     )
 
