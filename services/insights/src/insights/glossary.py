@@ -65,22 +65,22 @@ class Glossary:
         """The languages whose dictionaries were found."""
         return frozenset(self._words)
 
-    def gloss(self, text: str, language: str, *, senses: int = SENSES) -> str:
-        """The text's content words as their first English `senses`, in order; a word neither
-        its language's dictionaries nor its neighbour's know stays as it is."""
+    def senses(self, text: str, language: str) -> list[list[str]]:
+        """Each content word of the text as its English senses, in order; a word neither its
+        language's dictionaries nor its neighbour's know stays as it is."""
         function, stop = _FUNCTION[language], _stop_words(language)
         tables = [self._words[language]] + [
             words for other, words in self._words.items() if other != language
         ]
-        out: list[str] = []
+        out: list[list[str]] = []
         for word in _WORD.findall(text.lower()):
             if word in function:
-                out.append(function[word])
+                out.append([function[word]])
             elif word not in stop:
                 forms = stems(word)
                 known = next((t[f] for t in tables for f in forms if t.get(f)), None)
-                out += known[:senses] if known else [word]
-        return " ".join(out)
+                out.append(known[:SENSES] if known else [word])
+        return out
 
 
 @cache

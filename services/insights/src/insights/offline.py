@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from insights.embeddings import WordEmbeddings
-from insights.glossary import SENSES, Glossary
+from insights.glossary import Glossary
 from insights.languages import ENGLISH, language_of
 from insights.lexicon import TopicLexicon
 from insights.sentiment import SentimentScorer
@@ -60,38 +60,38 @@ class OfflineTagger:
         """Tags for each text, from the active topics of the taxonomy."""
         active = [t for t in taxonomy if t.active]
         languages = [language_of(text) for text in texts]
+        # Each text in English words: every sense of each word for the topics, its first alone
+        # for the sentiment's lexicon (the others are noise to a lexicon: "quero" is "want",
+        # not "wish"); None where the tagger cannot read the language.
         read = [self._readable(t, lang) for t, lang in zip(texts, languages, strict=True)]
-        english = [text or "" for text in read]
+        english = [" ".join(w for senses in r for w in senses) if r else "" for r in read]
+        plain = [" ".join(senses[0] for senses in r) if r else "" for r in read]
         vectors = self._embeddings.sentences(english)
         # The sentiment's leaning from the customer's own words (its anchors are in all three
-        # languages, and a gloss loses the negation's reach), its lexicon from each word's
-        # first English sense (the others are noise to a lexicon: "quero" is "want", not "wish").
-        # An English text's own words are the ones already embedded.
+        # languages, and a gloss loses the negation's reach). An English text's own words are
+        # the ones already embedded.
         own = vectors.copy()
         if foreign := [i for i, language in enumerate(languages) if language != ENGLISH]:
             own[foreign] = self._embeddings.sentences([texts[i] for i in foreign])
-        plain = [
-            self._readable(t, lang, senses=1) or ""
-            for t, lang in zip(texts, languages, strict=True)
-        ]
         sentiments = self._sentiment.sentiments(plain, own)
         return [
             Tags(
-                self._lexicon.topics(text, vector, active) if text is not None else (),
-                sentiment if text is not None else "neutral",
+                self._lexicon.topics(text, vector, active) if known is not None else (),
+                sentiment if known is not None else "neutral",
                 one_line_summary(original),
                 language=language,
-                understood=text is not None,
+                understood=known is not None,
             )
-            for original, text, language, vector, sentiment in zip(
-                texts, read, languages, vectors, sentiments, strict=True
+            for original, known, text, language, vector, sentiment in zip(
+                texts, read, english, languages, vectors, sentiments, strict=True
             )
         ]
 
-    def _readable(self, text: str, language: str, *, senses: int = SENSES) -> str | None:
-        """The text in English words, or None when the tagger cannot read its language."""
+    def _readable(self, text: str, language: str) -> list[list[str]] | None:
+        """The text's words with their English senses, or None when the tagger cannot read
+        its language (an English word is its own sense)."""
         if language == ENGLISH:
-            return text
+            return [[word] for word in text.split()]
         if language in self._glossary.languages:
-            return self._glossary.gloss(text, language, senses=senses)
+            return self._glossary.senses(text, language)
         return None
