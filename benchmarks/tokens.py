@@ -70,6 +70,7 @@ SCRIPTS = (
             "Hello!",
             "The Acme Turbo Kettle",
             "It boils fast but the lid leaks a little.",
+            "4",
             "no",
             "yes",
         ),
@@ -82,12 +83,13 @@ SCRIPTS = (
             "hi there",
             "Nimbus running shoes, the blue ones",
             "Very comfortable on long runs, though the sole wore out after three months.",
+            "four stars",
             "here it is",
             "yes please submit it",
         ),
         "Nimbus running shoes, the blue ones",
         "Very comfortable on long runs, though the sole wore out after three months.",
-        photo_at=3,
+        photo_at=4,
     ),
     Script(
         "starts over",
@@ -95,10 +97,12 @@ SCRIPTS = (
             "Good morning",
             "My new coffee grinder",
             "Grinds evenly, but it is loud enough to wake the whole house in the morning.",
+            "3",
             "no",
             "no",
             "Sorry, it is the Baratza Encore grinder",
             "Grinds evenly and is easy to clean, but it is loud enough to wake the house.",
+            "3/5",
             "no",
             "yes",
         ),
@@ -112,10 +116,11 @@ SCRIPTS = (
             "The SoundWave 300 bluetooth speaker I bought last week",
             "The bass is deep and the battery lasts two full days, but pairing with my laptop "
             "fails about half the time and I have to restart both devices to get it working.",
+            "⭐⭐⭐",
             "no thanks",
             "yes that's right",
         ),
-        "SoundWave 300 bluetooth speaker I bought last week",
+        "SoundWave 300 bluetooth speaker",  # when it was bought is no part of the name
         "The bass is deep and the battery lasts two full days, but pairing with my laptop "
         "fails about half the time and I have to restart both devices to get it working.",
     ),
@@ -125,14 +130,17 @@ SCRIPTS = (
             "Hi",
             "Garden hose",
             "It kinks constantly.",
+            "2",
             "no",
             "no",
             "The FlexiPro 50ft garden hose",
             "It kinks constantly and the connector leaked after a week of use.",
+            "2",
             "no",
             "no",
             "FlexiPro 50ft expandable garden hose",
             "It kinks constantly, and the brass connector leaked after a week of daily use.",
+            "1",
             "skip",
             "yes",
         ),
@@ -146,6 +154,17 @@ def _state_value(state: str, field: str) -> str | None:
     match = re.search(rf"^- {field}: (.*)$", state, re.M)
     value = match.group(1) if match else None
     return None if value in (None, "(unknown)", "(none yet)") else value
+
+
+def _rating_state(value: str) -> dict[str, Any]:
+    """The rating as `prompt._rating_state` words it: "4 of 5", "not wanted ...", "asked N"."""
+    if given := re.match(r"(\d) of 5", value):
+        return {"rating": int(given.group(1))}
+    asked = re.search(r"asked (\d+) times", value)
+    return {
+        "wants_rating": "not wanted" not in value,
+        "rating_asks": int(asked.group(1) if asked else 0),
+    }
 
 
 def _unwrap(content: str) -> tuple[str, tuple[str, ...]]:
@@ -168,6 +187,7 @@ def conversation_from_prompt(messages: list[dict[str, Any]]) -> Conversation:
         feedback=_state_value(state, "feedback"),
         session_media=tuple(re.findall(r"^- (http\S+)$", state, re.M)),
         step=_state_value(state, "current step") or "ask_product",  # type: ignore[arg-type]
+        **_rating_state(_state_value(state, "rating") or ""),
         history=tuple(history),
         message=Turn(role="customer", text=text, media_urls=media),
     )

@@ -24,15 +24,17 @@ try {
   await say("Hi", 1);
   await say("Acme kettle", 2);
   await say("Boils fast but the lid leaks", 3);
-  await say("", 4, photo);
-  await say("yes", 5);
+  await say("⭐⭐⭐⭐", 4);  // the rating, as stars
+  await say("", 5, photo);
+  await say("yes", 6);
 
   await page.waitForFunction(() => {
     const image = document.querySelector(".feedback-row a.media-link img");
     return image && image.complete && image.naturalWidth > 0;
   }, null, { timeout: 60000 });
   const row = await page.textContent(".feedback-row");
-  if (!row.includes("Acme kettle") || !row.includes("Boils fast but the lid leaks")) {
+  const rating = await page.textContent(".feedback-row .rating");
+  if (!row.includes("Acme kettle") || !row.includes("Boils fast but the lid leaks") || rating !== "4") {
     throw new Error(`unexpected feedback row: ${row}`);
   }
   // Twilio's status callbacks (the stand-in posts them): every reply shown ends read (blue ✓✓).

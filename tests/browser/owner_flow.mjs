@@ -1,5 +1,5 @@
 // Drives the owner's page in Chromium: adds a topic, waits until the feedback shows it (the
-// taxonomy change re-tags every row), checks the charts, the photo thumbnails and, at a phone's
+// taxonomy change re-tags every row), checks the charts (topics, trend, ratings), the photo thumbnails and, at a phone's
 // width, that nothing overflows; at every width, that nothing is drawn out of place (layout.mjs). Usage: node owner_flow.mjs URL TOPIC DESCRIPTION SCREENSHOT WIDTH
 import { launch, pageAt } from "./chromium.mjs";
 import { outOfPlace } from "./layout.mjs";
@@ -38,6 +38,12 @@ try {
   const result = await page.evaluate((label) => ({
     bars: [...document.querySelectorAll(".topic-bar")].map((b) => b.textContent.trim()),
     weeks: document.querySelectorAll("#trend .week").length,
+    ratingAverage: document.querySelector("#rating-average").textContent,
+    ratingLevels: document.querySelectorAll(".rating-level").length,
+    ratedProducts: [...document.querySelectorAll("#rating-products .rating-bar")].map((b) => b.textContent.trim()),
+    ratingWeeks: document.querySelectorAll("#rating-trend .week span").length,
+    ratingTrendWeeks: document.querySelectorAll("#rating-trend .week").length,
+    cardStars: document.querySelectorAll(".card .stars").length,
     cards: document.querySelectorAll(".card").length,
     sentiments: [...document.querySelectorAll(".card .sentiment")].map((s) => s.textContent),
     filterOffers: [...document.querySelectorAll("#f-topic option")].some((o) => o.value === label),

@@ -188,6 +188,12 @@ def test_the_owner_sees_tagged_feedback_charts_and_photos(
         assert result["cards"] >= 1 and result["weeks"] == 12 and result["filterOffers"]
         assert any(bar.startswith("quality") for bar in result["bars"]), result["bars"]
         assert set(result["sentiments"]) <= {"positive", "negative", "neutral", "mixed"}
+        # The flow rated the kettle ⭐⭐⭐⭐ each time: the average, the five levels, the product's
+        # row, and this week's bar among the twelve.
+        assert result["ratingAverage"] == "4.0" and result["ratingLevels"] == 5
+        assert any(row.startswith("Acme kettle") for row in result["ratedProducts"]), result
+        assert result["ratingTrendWeeks"] == 12 and result["ratingWeeks"] == 1
+        assert result["cardStars"] >= 1
         assert not result["overflow"]
         assert result["outOfPlace"] == [], width
         if request.config.getoption("--update-screenshots"):

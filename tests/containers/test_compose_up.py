@@ -142,6 +142,8 @@ def test_a_conversation_with_a_photo_through_the_published_ports(
     customer.waits_for_reply(2)
     customer.says("The lid leaks and the spout drips.")
     customer.waits_for_reply(3)
+    customer.says("2")  # the rating, asked for after the feedback
+    customer.waits_for_reply(4)
     message_sid = "MM" + uuid.uuid4().hex
     hosted = customer.client.post(
         f"{TWILIO}/_standin/media/{message_sid}",
@@ -150,10 +152,10 @@ def test_a_conversation_with_a_photo_through_the_published_ports(
     ).json()["path"]
     # The media service fetches it where Twilio's stand-in is inside the compose network.
     customer.says("", media=[(f"http://twilio:4010{hosted}", "image/jpeg")])
-    customer.waits_for_reply(4)
+    customer.waits_for_reply(5)
     last = customer.says("yes")
-    replies = customer.waits_for_reply(5)
-    assert "recorded" in replies[4].lower() or "thank" in replies[4].lower(), replies
+    replies = customer.waits_for_reply(6)
+    assert "recorded" in replies[5].lower() or "thank" in replies[5].lower(), replies
 
     def row() -> dict[str, Any] | None:
         page = api.get("/feedback", params={"sender_id": customer.number}).json()
@@ -161,7 +163,7 @@ def test_a_conversation_with_a_photo_through_the_published_ports(
         return item if item and item["media_urls"] and item["tags"] else None
 
     stored = wait(row, 90, "a tagged Feedback row with its photo")
-    assert stored["product_name"] == "Acme kettle"
+    assert stored["product_name"] == "Acme kettle" and stored["rating"] == 2
     assert stored["tags"]["topics"] == ["leaks"], stored["tags"]
     # The row is in PostgreSQL itself, not only behind the API.
     count = compose(

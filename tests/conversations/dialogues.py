@@ -1,9 +1,11 @@
 """The dialogue set: scripted customer turns and what each conversation must end with.
 
 Each `*.json` file here holds a list of dialogues:
-`{"name", "turns": [text, or {"text", "photo": true}], "expect": {"stored": {"product",
-"feedback"} or null, "status", "language", "replies_contain": [text], "replies_lack": [text]}}`:
-each text of `replies_contain` must appear in some reply, none of `replies_lack` in any.
+`{"name", "turns": [text, or {"text", "photo": true}], "policy": {"ask_rating": false},
+"expect": {"stored": {"product", "feedback", "rating"} or null, "status", "language",
+"replies_contain": [text], "replies_lack": [text]}}`: each text of `replies_contain` must
+appear in some reply, none of `replies_lack` in any; `rating`, when given, is compared exactly
+(null: none stored); `policy`, optional, overrides the conversation's defaults.
 `play` runs one through the analyzer's real handler with any verdict source: the offline
 analyzer in `make test`, an OpenAI-compatible model in `make eval-conversations`.
 """
@@ -17,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from analyzer.deps import Analyzer
+from analyzer.deps import Analyzer, ConversationPolicy
 from analyzer.handlers import handle_inbound
 from analyzer.language import language_of
 from analyzer.memory_sessions import InMemorySessionStore
@@ -25,6 +27,7 @@ from analyzer.verdict import VerdictSource
 from feedback_contracts import (
     Envelope,
     FeedbackCompleted,
+    FeedbackCompletedV3,
     InboundMessage,
     MediaItem,
     ReplyRequested,
@@ -45,6 +48,7 @@ class Dialogue:
     name: str
     turns: tuple[dict[str, Any], ...]
     expect: dict[str, Any]
+    policy: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,7 +56,7 @@ class Played:
     """What a dialogue ended with, and what did not match."""
 
     replies: list[str]
-    stored: dict[str, str] | None
+    stored: dict[str, Any] | None
     status: str | None
     problems: list[str] = field(default_factory=list)
 
@@ -63,7 +67,8 @@ def load() -> list[Dialogue]:
     for path in sorted(HERE.glob("*.json")):
         for case in json.loads(path.read_text()):
             turns = tuple(t if isinstance(t, dict) else {"text": t} for t in case["turns"])
-            dialogues.append(Dialogue(f"{path.stem}: {case['name']}", turns, case["expect"]))
+            name = f"{path.stem}: {case['name']}"
+            dialogues.append(Dialogue(name, turns, case["expect"], case.get("policy", {})))
     return dialogues
 
 
@@ -96,6 +101,7 @@ async def play(dialogue: Dialogue, verdicts: VerdictSource, *, strict: bool = Tr
         verdicts=verdicts,
         publisher=publisher,
         consent=InMemoryConsentStore(),
+        policy=ConversationPolicy(**dialogue.policy),
         clock=_Clock(),
     )
     for index, turn in enumerate(dialogue.turns, start=1):
@@ -104,7 +110,9 @@ async def play(dialogue: Dialogue, verdicts: VerdictSource, *, strict: bool = Tr
     done = [e.data for e in publisher.of_type(FeedbackCompleted)]
     stored = None
     if done and isinstance(done[-1], FeedbackCompleted):
-        stored = {"product": done[-1].product_name, "feedback": done[-1].feedback_text}
+        last = done[-1]
+        rating = last.rating if isinstance(last, FeedbackCompletedV3) else None
+        stored = {"product": last.product_name, "feedback": last.feedback_text, "rating": rating}
     latest = max(store.sessions.values(), key=lambda s: s.seq, default=None)
     played = Played(replies, stored, latest.status if latest else None)
     played.problems = _compare(dialogue.expect, played, strict=strict)
@@ -131,6 +139,8 @@ def _compare(expect: dict[str, Any], played: Played, *, strict: bool) -> list[st
         for key in ("product", "feedback"):
             if not _same(wanted[key], played.stored[key], strict=strict):
                 problems.append(f"{key} {played.stored[key]!r}, expected {wanted[key]!r}")
+        if "rating" in wanted and played.stored["rating"] != wanted["rating"]:
+            problems.append(f"rating {played.stored['rating']!r}, expected {wanted['rating']!r}")
     if "status" in expect and played.status != expect["status"]:
         problems.append(f"status {played.status!r}, expected {expect['status']!r}")
     # A model words its replies its own way: the replies' texts are the scripted flow's.

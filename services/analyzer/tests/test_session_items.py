@@ -21,6 +21,8 @@ def test_a_session_survives_its_item() -> None:
     item = session_item(session)
     assert isinstance(item["recent_turns"], str)
     assert session_from(item) == session
+    rated = replace(session, rating=4, rating_asks=1)
+    assert session_from(session_item(rated)) == rated
 
 
 def test_turns_stored_as_a_list_are_still_read() -> None:

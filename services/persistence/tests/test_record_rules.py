@@ -25,6 +25,7 @@ from feedback_contracts import (
     Envelope,
     FeedbackCompleted,
     FeedbackCompletedV2,
+    FeedbackCompletedV3,
     FeedbackTagged,
     FeedbackTaggedV2,
     FeedbackTaggedV3,
@@ -43,6 +44,7 @@ from persistence.insights import topic_counts
 from persistence.memory_media_links import InMemoryMediaLinks
 from persistence.memory_records import InMemoryFeedbackRecords
 from persistence.migrate import alembic_config
+from persistence.ratings import rating_summary
 from persistence.records import FeedbackQuery, FeedbackRecords
 from persistence.replies import reply_record
 from persistence.settings import PersistenceSettings
@@ -548,3 +550,60 @@ def test_feedback_in_a_language_the_tagger_cannot_read_is_counted_apart(
     assert counts == {"(no topic)": 1, "not tagged: language": 1}
     (row, _), _ = records.find(FeedbackQuery(sender_id=CUSTOMER, limit=2))
     assert row.tags is not None and row.tags.language == "fr"
+
+
+def rated(session: str, product: str, rating: int | None) -> FeedbackCompletedV3:
+    usage = LlmUsage(model=None, input_tokens=0, output_tokens=0, estimated_cost_usd=0)
+    fields = completed(session, product).model_dump()
+    return FeedbackCompletedV3(**fields, llm_usage=usage, rating=rating)
+
+
+def test_ratings_are_stored_and_summarized_per_product_topic_and_week(
+    records: FeedbackRecords,
+) -> None:
+    for n, (product, topics_, rating) in enumerate(
+        (("kettle", ["quality"], 2), ("kettle", ["quality", "price"], 5), ("toaster", [], 4))
+    ):
+        records.save_completed(rated(f"s{n}", product, rating))
+        records.save_tags(tagged(1, *topics_, session=f"s{n}"))
+    records.save_completed(rated("s3", "kettle", None))  # no rating given: left out
+    records.save_tags(tagged(1, "quality", session="s3"))
+    records.save_completed(completed("s4", "kettle"))  # v1: before ratings
+    rows, _ = records.find(FeedbackQuery())
+    assert sorted((row.session_id, row.rating) for row in rows)[:3] == [
+        ("s0", 2),
+        ("s1", 5),
+        ("s2", 4),
+    ]
+    assert {row.session_id: row.rating for row in rows}.keys() >= {"s3", "s4"}
+    assert all(row.rating is None for row in rows if row.session_id in ("s3", "s4"))
+    today = datetime.now(UTC).date()
+    summary = rating_summary(records.tagged(FeedbackQuery()), weeks=3, today=today)
+    assert (summary.overall.rated, summary.overall.average) == (3, 3.67)
+    assert summary.overall.distribution == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}
+    by_product = {c.name: (c.rated, c.average) for c in summary.products}
+    assert by_product == {"kettle": (2, 3.5), "toaster": (1, 4.0)}
+    by_topic = {c.name: (c.rated, c.average) for c in summary.topics}
+    assert by_topic == {"quality": (2, 3.5), "price": (1, 5.0), "(no topic)": (1, 4.0)}
+    assert [(w.rated, w.average) for w in summary.weekly] == [(0, None), (0, None), (3, 3.67)]
+
+
+def test_the_ratings_api_follows_the_filters_and_the_export_carries_the_rating() -> None:
+    records = InMemoryFeedbackRecords()
+    for n, (product, rating) in enumerate((("kettle", 2), ("kettle", 4), ("toaster", 5))):
+        records.save_completed(rated(f"s{n}", product, rating))
+        records.save_tags(tagged(1, session=f"s{n}"))
+    auth = {"Authorization": "Bearer " + "s" * 16}
+    app = create_app(local_settings(), bus=InProcessBus(), adapters=fakes(records))
+    with TestClient(app) as client:
+        kettles = client.get("/insights/ratings?product_name=kettle", headers=auth).json()
+        everything = client.get("/insights/ratings?weeks=1", headers=auth).json()
+        export = client.get("/insights/export.csv?product_name=toaster", headers=auth).text
+        one = client.get("/feedback?product_name=toaster", headers=auth).json()["items"][0]
+        assert client.get("/insights/ratings?weeks=0", headers=auth).status_code == 422
+    assert kettles["overall"]["average"] == 3.0 and kettles["overall"]["rated"] == 2
+    assert [p["name"] for p in everything["products"]] == ["kettle", "toaster"]
+    assert len(everything["weekly"]) == 1 and everything["weekly"][0]["rated"] == 3
+    header, row = export.splitlines()
+    assert header.endswith(",rating") and row.endswith(",5")
+    assert one["rating"] == 5

@@ -25,6 +25,7 @@ from feedback_contracts.events import (
 from feedback_contracts.feedback_events import (
     FeedbackCompleted,
     FeedbackCompletedV2,
+    FeedbackCompletedV3,
     FeedbackTagged,
     FeedbackTaggedV2,
     FeedbackTaggedV3,
@@ -55,6 +56,7 @@ __all__ = [
     "Event",
     "FeedbackCompleted",
     "FeedbackCompletedV2",
+    "FeedbackCompletedV3",
     "FeedbackRequested",
     "FeedbackTagged",
     "FeedbackTaggedV2",

@@ -20,6 +20,7 @@ from feedback_contracts.erasure_events import (
 from feedback_contracts.feedback_events import (
     FeedbackCompleted,
     FeedbackCompletedV2,
+    FeedbackCompletedV3,
     FeedbackTagged,
     FeedbackTaggedV2,
     FeedbackTaggedV3,
@@ -44,6 +45,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReplyFailedV2,
         FeedbackCompleted,
         FeedbackCompletedV2,
+        FeedbackCompletedV3,
         MediaStored,
         FeedbackTagged,
         FeedbackTaggedV2,

@@ -60,6 +60,14 @@ class FeedbackCompletedV2(FeedbackCompleted):
     llm_usage: LlmUsage
 
 
+class FeedbackCompletedV3(FeedbackCompletedV2):
+    """Version 3 adds the customer's 1-5 rating, when they gave one (never a guess)."""
+
+    VERSION: ClassVar[int] = 3
+
+    rating: int | None = Field(default=None, ge=1, le=5, description="1-5; null: none given.")
+
+
 class MediaStored(Event):
     """The outcome of copying one media item to S3: stored, or refused with a reason."""
 

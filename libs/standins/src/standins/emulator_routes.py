@@ -114,6 +114,7 @@ async def session(emu: Emu, customer: str) -> dict[str, Any]:
         "step": item.get("step"),
         "product_name": item.get("product_name"),
         "feedback": item.get("feedback"),
+        "rating": int(item["rating"]) if item.get("rating") is not None else None,
         "media": len(item.get("media", [])),
         "last_reply": outcome.get("reply"),
         "feedback_completed": bool(outcome.get("feedback_completed")),

@@ -17,6 +17,7 @@ def verdict(reply: str, next_step: str = "ask_product", **fields: Any) -> dict[s
         "product_name": None,
         "feedback": None,
         "media_urls": [],
+        "rating": None,
         "next_step": next_step,
         **fields,
     }

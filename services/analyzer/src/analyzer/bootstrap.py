@@ -132,6 +132,7 @@ def create_app(
                 limit_window=timedelta(minutes=settings.limit_window_minutes),
                 history_token_budget=settings.history_token_budget,
                 irrelevant_limit=settings.irrelevant_limit,
+                ask_rating=settings.ask_rating,
             ),
             pricing=pricing(settings),
             consent=used.consent,

@@ -1,5 +1,6 @@
 """Control turns answered without the LLM: a bare yes or no where the conversation asks for
-one, a photo sent when one was offered, a bare greeting that opens a conversation.
+one, a bare rating ("4", "⭐⭐⭐⭐") when one was asked for, a photo sent when one was offered, a
+bare greeting that opens a conversation.
 
 Their meaning is certain (the whole message is one of the offline flow's yes, no or greeting
 words, in English, Portuguese or Spanish) and so is what comes next, so an LLM call would add
@@ -10,8 +11,11 @@ that, goes to the LLM. Measured with `make bench-tokens`: see docs/benchmarks.md
 from __future__ import annotations
 
 from analyzer.offline import OfflineVerdicts
+from analyzer.rating import answered_rating
 from analyzer.understanding import kind_of
 from analyzer.verdict import Conversation, Decision, VerdictSource
+
+BARE_RATING_WORDS = 2  # "4", "4 stars", "cuatro estrellas": a rating and nothing more
 
 
 def is_control_turn(conversation: Conversation, *, greetings: bool = True) -> bool:
@@ -24,7 +28,9 @@ def is_control_turn(conversation: Conversation, *, greetings: bool = True) -> bo
         return False
     kind = kind_of(text)
     if kind in ("yes", "no"):
-        return step in ("ask_photo", "confirm")
+        return step in ("ask_photo", "confirm", "ask_rating")
+    if step == "ask_rating" and len(text.split()) <= BARE_RATING_WORDS:
+        return answered_rating(text) is not None
     opening = (
         step == "ask_product"
         and not conversation.product_name

@@ -92,5 +92,6 @@ def polite_fallback(conversation: Conversation) -> Verdict:
         product_name=conversation.product_name,
         feedback=conversation.feedback,
         media_urls=list(conversation.session_media),
+        rating=conversation.rating,
         next_step=conversation.step,
     )

@@ -25,6 +25,7 @@ class ConversationPolicy:
     limit_window: timedelta = timedelta(minutes=10)
     history_token_budget: int = 1500
     irrelevant_limit: int = 3
+    ask_rating: bool = True  # a 1-5 rating is asked for once the feedback is given
 
 
 @dataclass(frozen=True)

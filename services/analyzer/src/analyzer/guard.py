@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from analyzer.rating import mentions
 from analyzer.understanding import without_lead_ins
 from analyzer.verdict import Conversation, Verdict
 
@@ -37,11 +38,32 @@ def enforce(verdict: Verdict, conversation: Conversation) -> Verdict:
                 "product_name": conversation.product_name,
                 "feedback": conversation.feedback,
                 "media_urls": media,
+                "rating": conversation.rating,
                 "next_step": conversation.step,
             }
         )
     return verdict.model_copy(
-        update={"media_urls": media, "product_name": _named(verdict, conversation)}
+        update={
+            "media_urls": media,
+            "product_name": _named(verdict, conversation),
+            "rating": _rating(verdict, conversation),
+        }
+    )
+
+
+def _rating(verdict: Verdict, conversation: Conversation) -> int | None:
+    """The verdict's rating only when the customer said it, in some form, in this conversation:
+    a model's guess from the tone of the feedback is no rating. A start-over clears it."""
+    if verdict.rating is None or verdict.rating == conversation.rating:
+        return verdict.rating
+    said = [
+        conversation.message.text,
+        *(t.text for t in conversation.history if t.role == "customer"),
+    ]
+    return (
+        verdict.rating
+        if any(mentions(text, verdict.rating) for text in said)
+        else conversation.rating
     )
 
 

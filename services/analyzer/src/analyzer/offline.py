@@ -1,16 +1,18 @@
 """The offline analyzer: the same verdicts from a scripted flow, without any LLM.
 
-Product, then feedback, then an optional photo, then a confirmation, in the customer's
-language. Greetings, thanks, small talk and bare emoji are answered and the question asked
-again; questions and requests off the topic are steered back (irrelevant); abuse is unsafe;
-"no, I meant ..." corrects the product; channel keywords (STOP, HELP), greetings, the wish to
-give feedback and "I bought" never become part of a product.
+Product, then feedback, then a 1-5 rating (unless the business asks for none, or the customer
+gave one already; asked twice at most, never guessed), then an optional photo, then a
+confirmation, in the customer's language. Greetings, thanks, small talk and bare emoji are
+answered and the question asked again; questions and requests off the topic are steered back
+(irrelevant); abuse is unsafe; "no, I meant ..." corrects the product; channel keywords (STOP,
+HELP), greetings, the wish to give feedback and "I bought" never become part of a product.
 """
 
 from __future__ import annotations
 
 from analyzer.language import Language, customer_language
 from analyzer.phrases import question_for, say
+from analyzer.rating import answered_rating, volunteered_rating
 from analyzer.understanding import correction, is_opinion, kind_of, product_mention, starts_with
 from analyzer.verdict import Conversation, Decision, Verdict
 
@@ -22,6 +24,7 @@ POLITE = {
     "intent": "intent",
     "emoji": None,
 }
+RATING_ASKS = 2  # the rating question, and once more
 
 
 def _verdict(conversation: Conversation, reply: str, **changes: object) -> Verdict:
@@ -34,6 +37,7 @@ def _verdict(conversation: Conversation, reply: str, **changes: object) -> Verdi
         "product_name": conversation.product_name,
         "feedback": conversation.feedback,
         "media_urls": list(conversation.session_media + conversation.message.media_urls),
+        "rating": conversation.rating,
         "next_step": conversation.step,
         **changes,
     }
@@ -66,6 +70,8 @@ class OfflineVerdicts:
             return _verdict(conversation, reply, is_unsafe=True, should_persist_reply=False)
         if conversation.step == "confirm" and (kind == "yes" or text in ("👍", "👌", "✅")):
             return self._confirmed(conversation, language)
+        if conversation.step == "ask_rating" and (rating := answered_rating(text)) is not None:
+            return self._photo_next(conversation, say("ask_photo", language), rating=rating)
         if kind in POLITE and not has_media:
             courtesy = POLITE[kind]
             opening = f"{say(courtesy, language)} " if courtesy else ""
@@ -79,6 +85,8 @@ class OfflineVerdicts:
         step = conversation.step
         if step == "ask_feedback":
             return self._feedback(conversation, text, language)
+        if step == "ask_rating":
+            return self._rating(conversation, text, language)
         if step == "ask_photo":
             return self._photo(conversation, text, language)
         if step == "confirm":
@@ -102,8 +110,28 @@ class OfflineVerdicts:
         if not is_opinion(text):
             reply = say("ask_opinion", language, product=conversation.product_name or "")
             return _verdict(conversation, reply)
-        reply = say("ask_photo", language)
-        return _verdict(conversation, reply, feedback=text, next_step="ask_photo")
+        rated = conversation.model_copy(
+            update={"feedback": text, "rating": conversation.rating or volunteered_rating(text)}
+        )
+        if rated.wants_rating and rated.rating is None:
+            reply = say("ask_rating", language, product=conversation.product_name or "")
+            return _verdict(rated, reply, next_step="ask_rating")
+        return self._photo_next(rated, say("ask_photo", language))
+
+    def _rating(self, conversation: Conversation, text: str, language: Language) -> Verdict:
+        """Not a rating (that was read before): corrected product, a photo (the customer moved
+        on), declined, or asked again once; then skipped, as a rating is never invented."""
+        if (named := correction(text)) is not None:
+            return self._corrected(conversation, named, language)
+        if conversation.message.media_urls:
+            return self._photo(conversation, text, language)
+        if starts_with(text, "no") or conversation.rating_asks >= RATING_ASKS:
+            skipped = f"{say('rating_skipped', language)} {say('ask_photo', language)}"
+            return self._photo_next(conversation, skipped)
+        return _verdict(conversation, say("rating_again", language))
+
+    def _photo_next(self, conversation: Conversation, reply: str, **changes: object) -> Verdict:
+        return _verdict(conversation, reply, next_step="ask_photo", **changes)
 
     def _photo(self, conversation: Conversation, text: str, language: Language) -> Verdict:
         if not conversation.message.media_urls and not starts_with(text, "no"):
@@ -113,6 +141,8 @@ class OfflineVerdicts:
 
     def _summary(self, conversation: Conversation, language: Language, prefix: str = "") -> Verdict:
         summary = f"{conversation.product_name}: {conversation.feedback}"
+        if conversation.rating is not None:
+            summary += f" ({conversation.rating}/5)"
         reply = prefix + say("confirm", language, summary=summary)
         return _verdict(
             conversation, reply, product_name=conversation.product_name, next_step="confirm"
@@ -126,7 +156,12 @@ class OfflineVerdicts:
         if starts_with(text, "no"):
             reply = say("start_over", language)
             return _verdict(
-                conversation, reply, product_name=None, feedback=None, next_step="ask_product"
+                conversation,
+                reply,
+                product_name=None,
+                feedback=None,
+                rating=None,
+                next_step="ask_product",
             )
         return _verdict(conversation, say("confirm_again", language))
 

@@ -10,7 +10,7 @@ from analyzer.sessions import (
 )
 from feedback_contracts import (
     Envelope,
-    FeedbackCompletedV2,
+    FeedbackCompletedV3,
     MediaReference,
     ReplyRequestedV2,
 )
@@ -34,8 +34,8 @@ async def publish_outcome(
         await deps.publisher.publish(envelope.follow(completed, source=SOURCE))
 
 
-def _completed(session: Session, pricing: LlmPricing) -> FeedbackCompletedV2:
-    return FeedbackCompletedV2(
+def _completed(session: Session, pricing: LlmPricing) -> FeedbackCompletedV3:
+    return FeedbackCompletedV3(
         session_id=session.session_id,
         sender_id=session.sender_id,
         product_name=(session.product_name or "")[:PRODUCT_NAME_CHARS],
@@ -51,4 +51,5 @@ def _completed(session: Session, pricing: LlmPricing) -> FeedbackCompletedV2:
         ],
         completed_at=session.last_message_at,
         llm_usage=pricing.usage(session.usage),
+        rating=session.rating,
     )

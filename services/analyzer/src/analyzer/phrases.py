@@ -29,6 +29,21 @@ PHRASES: dict[str, dict[Language, str]] = {
         "pt": "O que você achou {of_product}? Uma ou duas frases bastam.",
         "es": "¿Qué opinas {of_product}? Con una o dos frases basta.",
     },
+    "ask_rating": {
+        "en": "Thanks! From 1 to 5, how would you rate {product}? (5 is best)",
+        "pt": "Obrigado! De 1 a 5, que nota você dá para {product}? (5 é a melhor)",
+        "es": "¡Gracias! Del 1 al 5, ¿qué nota le das a {product}? (5 es la mejor)",
+    },
+    "rating_again": {
+        "en": "Please answer with a number from 1 to 5 (5 is best), or 'no' to skip it.",
+        "pt": "Responda com um número de 1 a 5 (5 é a melhor), ou 'não' para pular.",
+        "es": "Responde con un número del 1 al 5 (5 es la mejor), o 'no' para omitirlo.",
+    },
+    "rating_skipped": {
+        "en": "No problem, no rating.",
+        "pt": "Sem problemas, sem nota.",
+        "es": "No hay problema, sin nota.",
+    },
     "ask_photo": {
         "en": "Would you like to add a photo? Send it now, or reply 'no'.",
         "pt": "Quer adicionar uma foto? Envie agora ou responda 'não'.",
@@ -122,6 +137,8 @@ def question_for(step: Step, product: str | None, language: Language) -> str:
     """What a step of the conversation asks of the customer."""
     if step == "ask_feedback":
         return say("ask_opinion", language, product=product or "")
+    if step == "ask_rating":
+        return say("rating_again", language)
     if step == "ask_photo":
         return say("photo_or_no", language)
     if step == "confirm":

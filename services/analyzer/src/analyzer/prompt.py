@@ -6,7 +6,7 @@ from importlib import resources
 
 from analyzer.verdict import Conversation, Turn
 
-PROMPT_VERSION = "system_v2"
+PROMPT_VERSION = "system_v3"
 _TEXT = resources.files("analyzer").joinpath(f"prompts/{PROMPT_VERSION}.md").read_text()
 SYSTEM_PROMPT, *_SECTIONS = _TEXT.split("\n## step ")
 # Each turn carries the rules and only its own step's instruction: the prompt is most of every
@@ -53,9 +53,18 @@ def _state(conversation: Conversation) -> str:
         "Conversation state (summary of everything earlier):\n"
         f"- product_name: {conversation.product_name or '(unknown)'}\n"
         f"- feedback: {conversation.feedback or '(none yet)'}\n"
+        f"- rating: {_rating_state(conversation)}\n"
         f"- current step: {conversation.step}\n"
         f"Media received in this session:\n{media}"
     )
+
+
+def _rating_state(conversation: Conversation) -> str:
+    if conversation.rating is not None:
+        return f"{conversation.rating} of 5"
+    if not conversation.wants_rating:
+        return "not wanted (skip the rating)"
+    return f"wanted, none yet (asked {conversation.rating_asks} times)"
 
 
 def build_messages(conversation: Conversation, *, budget_tokens: int) -> list[dict[str, str]]:

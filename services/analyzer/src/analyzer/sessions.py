@@ -55,6 +55,8 @@ class Session:
     limited_until: datetime | None = None
     product_name: str | None = None
     feedback: str | None = None
+    rating: int | None = None  # 1-5, as the customer gave it
+    rating_asks: int = 0  # how often the rating was asked for
     media: tuple[MediaRef, ...] = ()
     recent_turns: tuple[Turn, ...] = ()
     recent_sids: tuple[str, ...] = ()

@@ -34,6 +34,7 @@ class AnalyzerSettings(ServiceSettings):
     limit_window_minutes: int = 10
     irrelevant_limit: int = 3  # off-topic messages in a row that open the limit window
     history_token_budget: int = 1500
+    ask_rating: bool = True  # ask for a 1-5 rating once the feedback is given
     # A bare yes/no where one is asked, an offered photo, an opening greeting: answered by the
     # scripted flow, without an LLM call (analyzer.control); false sends every turn to the LLM.
     llm_control_turns: bool = True

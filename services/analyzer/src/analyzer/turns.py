@@ -45,6 +45,9 @@ async def take_turn(session: Session, chat: Chat, now: datetime, deps: Analyzer)
         feedback=session.feedback,
         session_media=tuple(m.url for m in session.media),
         step=session.step,
+        rating=session.rating,
+        rating_asks=session.rating_asks,
+        wants_rating=deps.policy.ask_rating,
         history=session.recent_turns,
         message=chat.turn,
     )
@@ -95,11 +98,20 @@ def _advanced(turn: _Turn, verdict: Verdict) -> tuple[Session, bool]:
         step="done" if complete else verdict.next_step,
         product_name=verdict.product_name,
         feedback=verdict.feedback,
+        rating=verdict.rating,
+        rating_asks=_rating_asks(turn.session, verdict),
         media=_chosen_media(turn.media, verdict) if complete else turn.media,
         usage=turn.usage,
         irrelevant_streak=0,
     )
     return after, complete
+
+
+def _rating_asks(session: Session, verdict: Verdict) -> int:
+    """How often the rating has been asked for; a conversation that starts over starts at 0."""
+    if verdict.next_step == "ask_product":
+        return 0
+    return session.rating_asks + (verdict.next_step == "ask_rating")
 
 
 def _chosen_media(media: tuple[MediaRef, ...], verdict: Verdict) -> tuple[MediaRef, ...]:

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Step = Literal["ask_product", "ask_feedback", "ask_photo", "confirm", "done"]
+Step = Literal["ask_product", "ask_feedback", "ask_rating", "ask_photo", "confirm", "done"]
+
+
+def _every_field_required(schema: dict[str, Any]) -> None:
+    # OpenAI's strict structured outputs want every property listed as required; a field with
+    # a default (so that a model on an older prompt may leave it out) is still asked for.
+    schema["required"] = list(schema["properties"])
 
 
 class Verdict(BaseModel):
     """One strict JSON answer: the reply, the extraction and the moderation signals."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_every_field_required)
 
     reply: str = Field(description="The next WhatsApp message to the customer, under 1000 chars.")
     is_feedback_session_complete: bool = Field(
@@ -25,6 +31,9 @@ class Verdict(BaseModel):
     product_name: str | None = Field(description="The product, once the customer named it.")
     feedback: str | None = Field(description="The customer's opinion of the product so far.")
     media_urls: list[str] = Field(description="Media of this session to attach to the feedback.")
+    rating: int | None = Field(
+        default=None, description="The customer's own 1-5 rating, once they gave one; else null."
+    )
     next_step: Step = Field(description="What the conversation needs next.")
 
 
@@ -47,6 +56,9 @@ class Conversation(BaseModel):
     feedback: str | None = None
     session_media: tuple[str, ...] = ()
     step: Step = "ask_product"
+    rating: int | None = None
+    rating_asks: int = 0  # how often the rating was asked for already
+    wants_rating: bool = True  # the business asks for a rating (a setting)
     history: tuple[Turn, ...] = ()
     message: Turn
 

@@ -60,9 +60,11 @@ VAGUE = frozenset(
         "artículo",
     ]
 )
-# When it was bought, after the name: "the Acme kettle last week", "ontem", "la semana pasada".
+# When it was bought, after the name: "the Acme kettle (I bought) last week", "(que comprei)
+# ontem", "(que compré) la semana pasada".
 WHEN = re.compile(
-    r"[\s,]+(last (week|month|year)|this (week|month)|yesterday|today|recently|a while ago|"
+    r"[\s,]+((that |which )?i (bought|got|ordered) |(que )?(comprei|compré) )?"
+    r"(last (week|month|year)|this (week|month)|yesterday|today|recently|a while ago|"
     r"ontem|hoje|semana passada|mês passado|mes passado|recentemente|ayer|hoy|la semana pasada|"
     r"el mes pasado|recientemente)[\s.!]*$",
     re.IGNORECASE,

@@ -39,6 +39,7 @@ class FeedbackOut(BaseModel):
     feedback_text: str
     media_urls: list[str]
     completed_at: Timestamp | None
+    rating: int | None = Field(default=None, ge=1, le=5, description="The customer's 1-5 rating.")
     llm_model: str | None
     llm_input_tokens: int
     llm_output_tokens: int

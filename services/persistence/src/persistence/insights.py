@@ -25,6 +25,7 @@ class Tagged:
     sentiment: str
     created_at: datetime
     language_understood: bool = True
+    rating: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def topic_counts(rows: Iterable[Tagged]) -> list[TopicCount]:
     sentiments: dict[str, Counter[str]] = defaultdict(Counter)
     products: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
-        for topic in row.topics or [NO_TOPIC if row.language_understood else NOT_READ]:
+        for topic in topics_of(row):
             sentiments[topic][row.sentiment] += 1
             products[topic][row.product] += 1
     counts = [
@@ -65,12 +66,17 @@ def topic_counts(rows: Iterable[Tagged]) -> list[TopicCount]:
     return sorted(counts, key=lambda c: (-c.total, c.topic))
 
 
+def topics_of(row: Tagged) -> Sequence[str]:
+    """The row's topics, or the bucket of a row about none of them."""
+    return row.topics or [NO_TOPIC if row.language_understood else NOT_READ]
+
+
 def weekly_trend(rows: Iterable[Tagged], *, weeks: int, today: date) -> list[dict[str, object]]:
     """Per week (Monday first) of the last `weeks`, the feedback by sentiment, oldest first."""
-    first = _monday(today) - timedelta(weeks=weeks - 1)
+    first = monday(today) - timedelta(weeks=weeks - 1)
     counts = {first + timedelta(weeks=n): Counter[str]() for n in range(weeks)}
     for row in rows:
-        week = _monday(row.created_at.date())
+        week = monday(row.created_at.date())
         if week in counts:
             counts[week][row.sentiment] += 1
     return [
@@ -79,5 +85,5 @@ def weekly_trend(rows: Iterable[Tagged], *, weeks: int, today: date) -> list[dic
     ]
 
 
-def _monday(day: date) -> date:
+def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())

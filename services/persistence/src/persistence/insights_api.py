@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from persistence.api import FeedbackOut
 from persistence.dependencies import AUTHORIZED, Filters, Listing, Records
 from persistence.insights import TopicCount, topic_counts, weekly_trend
+from persistence.ratings import Ratings, rating_summary
 from persistence.timestamps import rfc3339
 
 insights_router = APIRouter(prefix="/insights", tags=["insights"], dependencies=AUTHORIZED)
@@ -31,6 +32,7 @@ EXPORT_COLUMNS = (
     "sentiment",
     "summary",
     "media_urls",
+    "rating",  # last: a column added later keeps the others where readers expect them
 )
 
 
@@ -57,6 +59,18 @@ async def trend(
     """Tagged feedback per week by sentiment, the last `weeks` weeks, oldest first."""
     rows = await asyncio.to_thread(records.tagged, filters.query())
     return weekly_trend(rows, weeks=weeks, today=datetime.now(UTC).date())
+
+
+@insights_router.get("/ratings")
+async def ratings(
+    records: Records,
+    filters: Listing,
+    weeks: Annotated[int, Query(ge=1, le=104)] = 12,
+) -> Ratings:
+    """The customers' 1-5 ratings: average and distribution overall, per product and per topic,
+    and the weekly average of the last `weeks` weeks, oldest first."""
+    rows = await asyncio.to_thread(records.tagged, filters.query())
+    return rating_summary(rows, weeks=weeks, today=datetime.now(UTC).date())
 
 
 @insights_router.get("/latest")
@@ -101,6 +115,7 @@ async def export(records: Records, filters: Listing) -> StreamingResponse:
                         tags.sentiment if tags else "",
                         tags.summary if tags else "",
                         " ".join(out.media_urls),
+                        out.rating if out.rating is not None else "",
                     )
                 )
             if len(rows) < EXPORT_PAGE:

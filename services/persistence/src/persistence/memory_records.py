@@ -18,7 +18,7 @@ from persistence.memory_deliveries import _MemoryDeliveries
 from persistence.memory_erasure import _MemoryErasure
 from persistence.memory_taxonomy import _MemoryTaxonomy
 from persistence.models import Feedback, FeedbackTags
-from persistence.records import FeedbackQuery, llm_usage
+from persistence.records import FeedbackQuery, llm_usage, rating
 from persistence.taxonomy import ProposalView
 
 
@@ -39,7 +39,7 @@ class InMemoryFeedbackRecords(_MemoryDeliveries, _MemoryErasure, _MemoryTaxonomy
                 completed_at=event.completed_at,
                 created_at=now,
                 updated_at=now,
-                **(usage | llm_usage(event)),
+                **(usage | llm_usage(event) | rating(event)),
             )
         self._refresh_media_urls(event.session_id)
         self.rows[event.session_id].tags = self.tags.get(event.session_id)
@@ -106,6 +106,7 @@ class InMemoryFeedbackRecords(_MemoryDeliveries, _MemoryErasure, _MemoryTaxonomy
                 row.tags.sentiment,
                 row.created_at,
                 row.tags.language_understood,
+                row.rating,
             )
             for row in rows
             if row.tags is not None

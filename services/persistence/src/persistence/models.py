@@ -47,6 +47,9 @@ class Feedback(Timestamps, Base):
     feedback_text: Mapped[str] = mapped_column(sa.Text())
     media_urls: Mapped[list[str]] = mapped_column(TextList, default=list)
     completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    rating: Mapped[int | None] = mapped_column(
+        sa.SmallInteger(), sa.CheckConstraint("rating BETWEEN 1 AND 5", "feedback_rating_1_to_5")
+    )
     llm_model: Mapped[str | None] = mapped_column(sa.String(100))
     llm_input_tokens: Mapped[int] = mapped_column(default=0, server_default="0")
     llm_output_tokens: Mapped[int] = mapped_column(default=0, server_default="0")

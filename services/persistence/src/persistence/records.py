@@ -13,6 +13,7 @@ from feedback_contracts import (
     DeliveryStatus,
     FeedbackCompleted,
     FeedbackCompletedV2,
+    FeedbackCompletedV3,
     FeedbackTagged,
     MediaStored,
     ReplyFailed,
@@ -94,6 +95,11 @@ class FeedbackQuery:
     offset: int = 0
     topic: str | None = None  # a label of the taxonomy the row was tagged with
     sentiment: str | None = None
+
+
+def rating(event: FeedbackCompleted) -> dict[str, Any]:
+    """The rating column; events before v3 carry none."""
+    return {"rating": event.rating if isinstance(event, FeedbackCompletedV3) else None}
 
 
 def llm_usage(event: FeedbackCompleted) -> dict[str, Any]:

@@ -72,6 +72,8 @@ def session_item(session: Session) -> dict[str, Any]:
             "limited_until": session.limited_until.isoformat() if session.limited_until else None,
             "product_name": session.product_name,
             "feedback": session.feedback,
+            "rating": session.rating,
+            "rating_asks": session.rating_asks,
             "media": [_media_item(media) for media in session.media],
             "recent_turns": json.dumps(
                 [
@@ -106,6 +108,8 @@ def session_from(item: dict[str, Any]) -> Session:
         limited_until=_time(item.get("limited_until")),
         product_name=item.get("product_name"),
         feedback=item.get("feedback"),
+        rating=int(item["rating"]) if item.get("rating") is not None else None,
+        rating_asks=int(item.get("rating_asks", 0)),
         media=_media(item.get("media", [])),
         recent_turns=_turns(item.get("recent_turns")),
         recent_sids=tuple(item.get("recent_sids", [])),

@@ -57,6 +57,7 @@ class _SqlReads:
                 FeedbackTags.sentiment,
                 Feedback.created_at,
                 FeedbackTags.language_understood,
+                Feedback.rating,
             )
             .join(FeedbackTags, FeedbackTags.session_id == Feedback.session_id)
             .where(*self._conditions(query))

@@ -20,7 +20,7 @@ from persistence import deliveries, erasure, taxonomy
 from persistence.adapters.sql_backfill import _SqlBackfill
 from persistence.adapters.sql_reads import _SqlReads
 from persistence.models import Feedback, StoredMedia, Topic
-from persistence.records import Taxonomy, llm_usage
+from persistence.records import Taxonomy, llm_usage, rating
 from persistence.replies import ReplyDelivery, ReplyRecord
 
 
@@ -43,6 +43,7 @@ class FeedbackStore(_SqlBackfill, _SqlReads):
                 "media_urls": [],
                 "completed_at": event.completed_at,
                 **llm_usage(event),
+                **rating(event),
             }
             db.execute(_insert_ignoring_duplicates(db, Feedback, values, "session_id"))
             _refresh_media_urls(db, event.session_id)
