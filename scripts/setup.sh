@@ -35,6 +35,7 @@ command -v npm >/dev/null || apt_packages+=(nodejs npm)
 command -v chromium >/dev/null || apt_packages+=(chromium)
 command -v mmdebstrap >/dev/null || apt_packages+=(mmdebstrap)  # the local base image
 command -v openssl >/dev/null || apt_packages+=(openssl)  # the control plane's certificates
+command -v opusenc >/dev/null || apt_packages+=(opus-tools)  # the tests' voice notes
 # The browser test checks that emoji are drawn in colour: Chromium needs an emoji font.
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_packages+=(fonts-noto-color-emoji)
 # The offline tagger reads Portuguese and Spanish through FreeDict's dictionaries.

@@ -41,7 +41,7 @@ def feedback_rows(database_url: str, sender: str) -> list[Any]:
                 connection.execute(
                     sa.text(
                         "select product_name, feedback_text, media_urls, llm_model,"
-                        " llm_input_tokens, llm_output_tokens, llm_cost_usd from feedback"
+                        " llm_input_tokens, llm_output_tokens, llm_cost_usd, rating from feedback"
                         " where sender_id = :s"
                     ),
                     {"s": sender},

@@ -43,6 +43,7 @@ from feedback_contracts.reply_events import (
     ReplySentV2,
     ReplyText,
 )
+from feedback_contracts.voice_events import TranscriptionRequested, VoiceNoteHeard
 
 __all__ = [
     "ERASURE_STEPS",
@@ -77,6 +78,8 @@ __all__ = [
     "TagRequested",
     "TemplateRequested",
     "TopicProposal",
+    "TranscriptionRequested",
+    "VoiceNoteHeard",
     "answered_message",
     "from_kafka",
     "reply_id_for",

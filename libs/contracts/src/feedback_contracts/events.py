@@ -1,5 +1,5 @@
 """The registry of every event type: the models live by the part of the flow they belong to
-(`conversation_events`, `feedback_events`, `erasure_events`)."""
+(`conversation_events`, `feedback_events`, `erasure_events`, `voice_events`)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from feedback_contracts.feedback_events import (
     TagRequested,
 )
 from feedback_contracts.reply_events import ReplyFailed, ReplyFailedV2, ReplySent, ReplySentV2
+from feedback_contracts.voice_events import TranscriptionRequested, VoiceNoteHeard
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type(): cls
@@ -53,5 +54,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TagRequested,
         ErasureRequested,
         ErasureStepDone,
+        TranscriptionRequested,
+        VoiceNoteHeard,
     )
 }

@@ -11,6 +11,8 @@ TAG_REQUESTS = "insights.tag-requests"
 FEEDBACK_REQUESTS = "conversation.feedback-requests"
 ERASURE_REQUESTS = "customer.erasure-requests"
 ERASURE_PROGRESS = "customer.erasure-progress"
+TRANSCRIPTION_REQUESTS = "conversation.transcription-requests"
+VOICE_NOTES = "media.voice-notes"
 
 ALL = (
     INBOUND_MESSAGES,
@@ -24,6 +26,8 @@ ALL = (
     FEEDBACK_REQUESTS,
     ERASURE_REQUESTS,
     ERASURE_PROGRESS,
+    TRANSCRIPTION_REQUESTS,
+    VOICE_NOTES,
 )
 
 

@@ -1,4 +1,5 @@
-"""An OpenAI-compatible `/v1/chat/completions` stand-in whose answers a test scripts."""
+"""An OpenAI-compatible `/v1/chat/completions` (and `/v1/audio/transcriptions`) stand-in whose
+answers a test scripts."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import math
 import random
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from standins.faults import Faults, Refusal
+from standins.openai_audio import Transcripts, add_routes
 from standins.openai_state import Answer, Failure, Latency, OpenAIState, Stall
 from standins.openai_verdicts import acknowledging_responder
 from standins.tokens import count_prompt, count_text
@@ -63,9 +66,10 @@ def _completion(model: str, content: str, messages: list[dict[str, Any]]) -> dic
     }
 
 
-def create_app(state: OpenAIState) -> FastAPI:
-    """The stand-in's routes over `state`."""
+def create_app(state: OpenAIState, transcripts: Transcripts | None = None) -> FastAPI:
+    """The stand-in's routes over `state`, and the transcriptions of `transcripts`."""
     app = FastAPI(title="OpenAI API stand-in")
+    add_routes(app, transcripts or Transcripts())
 
     @app.post("/v1/chat/completions")
     async def completions(request: Request) -> JSONResponse:
@@ -134,6 +138,9 @@ def main() -> None:
         "--requests-per-minute", type=float, default=0.0, help="over it a 429; 0: no limit"
     )
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--transcripts", type=Path, default=None, help="JSON: audio SHA-256 -> text"
+    )
     args = parser.parse_args()
     latency = Latency(args.latency_median_s, args.latency_sigma)
     faults = Faults(
@@ -148,7 +155,10 @@ def main() -> None:
         draw=random.Random(args.seed),
         recorded=False,
     )
-    uvicorn.run(create_app(state), host="127.0.0.1", port=args.port, log_level="warning")
+    transcripts = Transcripts.from_file(args.transcripts)
+    uvicorn.run(
+        create_app(state, transcripts), host="127.0.0.1", port=args.port, log_level="warning"
+    )
 
 
 if __name__ == "__main__":

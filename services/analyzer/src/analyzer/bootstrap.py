@@ -21,7 +21,8 @@ from analyzer.requests import FeedbackTemplate, handle_feedback_requested
 from analyzer.sessions import CachedSessions, SessionStore
 from analyzer.settings import AnalyzerSettings
 from analyzer.verdict import VerdictSource
-from feedback_contracts import ErasureRequested, FeedbackRequested, InboundMessage
+from analyzer.voice import handle_voice_note_heard
+from feedback_contracts import ErasureRequested, FeedbackRequested, InboundMessage, VoiceNoteHeard
 from service_runtime.app import service_app
 from service_runtime.consent import CachedConsent, ConsentStore
 from service_runtime.dynamo_consent import DynamoConsentStore
@@ -66,13 +67,16 @@ def with_control_turns(source: VerdictSource, settings: AnalyzerSettings) -> Ver
 
 
 def pricing(settings: AnalyzerSettings) -> LlmPricing:
-    """The model's price, for the cost estimate; the offline analyzer costs nothing."""
+    """The model's price, for the cost estimate; the offline analyzer's turns cost nothing, a
+    voice note's transcription costs the same either way."""
+    per_minute = settings.transcription_price_per_minute_usd
     if settings.openai_api_key is None:
-        return LlmPricing()
+        return LlmPricing(transcription_per_minute_usd=per_minute)
     return LlmPricing(
         settings.openai_model,
         settings.llm_price_input_per_million_usd,
         settings.llm_price_output_per_million_usd,
+        per_minute,
     )
 
 
@@ -141,6 +145,7 @@ def create_app(
             handlers=by_topic(
                 on(InboundMessage, functools.partial(handle_inbound, deps=deps)),
                 on(ErasureRequested, functools.partial(handle_erasure_requested, deps=deps)),
+                on(VoiceNoteHeard, functools.partial(handle_voice_note_heard, deps=deps)),
                 on(
                     FeedbackRequested,
                     functools.partial(

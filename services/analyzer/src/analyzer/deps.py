@@ -35,13 +35,14 @@ class LlmPricing:
     model: str | None = None  # None: the offline analyzer, which costs nothing
     input_per_million_usd: float = 0.0
     output_per_million_usd: float = 0.0
+    transcription_per_minute_usd: float = 0.0
 
     def usage(self, used: Usage) -> LlmUsage:
-        """A session's tokens with their estimated cost."""
+        """A session's tokens with their estimated cost, voice notes' minutes included."""
         cost = (
             used.input_tokens * self.input_per_million_usd
             + used.output_tokens * self.output_per_million_usd
-        ) / 1_000_000
+        ) / 1_000_000 + used.audio_seconds / 60 * self.transcription_per_minute_usd
         return LlmUsage(
             model=self.model,
             input_tokens=used.input_tokens,

@@ -1,25 +1,18 @@
-"""One inbound message, one turn: session, verdict, one guarded write, then the events."""
+"""One inbound message, one turn: session, verdict, one guarded write, then the events; a
+voice note waits for what it says (`voice.py`)."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from analyzer import SOURCE
+from analyzer.answering import answer, seen_before
 from analyzer.channel import handled_by_channel
 from analyzer.deps import Analyzer
-from analyzer.outcomes import publish_outcome
-from analyzer.prompt import bounded_history
-from analyzer.sessions import (
-    RECENT_SIDS,
-    Chat,
-    MediaRef,
-    Session,
-    new_session,
-)
-from analyzer.turns import TurnResult, take_turn
+from analyzer.sessions import Chat, MediaRef, Session, new_session
 from analyzer.verdict import Turn
+from analyzer.voice import is_voice_note, voice_note_received
 from feedback_contracts import (
     Envelope,
     ErasureRequested,
@@ -47,33 +40,14 @@ async def handle_inbound(message: InboundMessage, envelope: Envelope, *, deps: A
     ):
         return
     if latest is not None and message.message_sid in latest.recent_sids:
-        await _seen_before(envelope, latest, deps)
+        await seen_before(envelope, latest, deps)
         return
     session = open_session or new_session(message.sender_id, after=latest, now=now)
     chat = _inbound_chat(message, session, envelope.time)
-    result = await take_turn(session, chat, now, deps)
-    reply = _reply_chat(result, chat) if result.persist_reply else None
-    turns = session.recent_turns + (chat.turn,) + ((reply.turn,) if reply else ())
-    committed = replace(
-        result.session,
-        recent_turns=tuple(bounded_history(turns, deps.policy.history_token_budget)),
-        recent_sids=(*session.recent_sids, chat.message_sid)[-RECENT_SIDS:],
-        last_message_sid=chat.message_sid,
-        last_envelope_id=envelope.id,
-        last_outcome=result.outcome,
-        awaiting_answer_until=None,  # the customer answered (a request's session)
-    )
-    await deps.store.commit_turn(session=committed, chats=[chat, *([reply] if reply else [])])
-    await publish_outcome(envelope, result.outcome, committed, deps)
-
-
-async def _seen_before(envelope: Envelope, latest: Session, deps: Analyzer) -> None:
-    """Kafka redelivered the committed turn: publish it again (downstream is idempotent).
-    Twilio delivered the webhook again (a new envelope): nothing to do."""
-    if latest.last_envelope_id == envelope.id and latest.last_outcome is not None:
-        await publish_outcome(envelope, latest.last_outcome, latest, deps)
+    if is_voice_note(message):
+        await voice_note_received(session, chat, now, envelope, deps)
         return
-    log.info("duplicate inbound message ignored", extra={"message_sid": latest.last_message_sid})
+    await answer(session, chat, now, envelope, deps, seen=chat.message_sid)
 
 
 def _inbound_chat(message: InboundMessage, session: Session, received_at: datetime) -> Chat:
@@ -88,16 +62,6 @@ def _inbound_chat(message: InboundMessage, session: Session, received_at: dateti
         turn=Turn(role="customer", text=message.body, media_urls=tuple(m.url for m in media)),
         received_at=received_at,
         media=media,
-    )
-
-
-def _reply_chat(result: TurnResult, inbound: Chat) -> Chat:
-    return Chat(
-        message_sid=result.outcome.reply_id,
-        session_id=result.session.session_id,
-        sender_id=inbound.sender_id,
-        turn=Turn(role="assistant", text=result.outcome.reply),
-        received_at=inbound.received_at + timedelta(microseconds=1),
     )
 
 

@@ -108,6 +108,26 @@ PHRASES: dict[str, dict[Language, str]] = {
         "pt": "Vamos fazer uma pausa. Você pode continuar sua opinião em {minutes} min.",
         "es": "Hagamos una pausa. Puedes continuar con tu opinión en {minutes} min.",
     },
+    "voice_unheard": {
+        "en": "I can't listen to voice notes here. Could you type your answer, please?",
+        "pt": "Não consigo ouvir mensagens de voz aqui. Pode escrever sua resposta, por favor?",
+        "es": "No puedo escuchar notas de voz aquí. ¿Puedes escribir tu respuesta, por favor?",
+    },
+    "voice_unusable": {
+        "en": "I couldn't play that voice note: it seems incomplete or not a WhatsApp voice "
+        "note. Could you type your answer, please?",
+        "pt": "Não consegui reproduzir essa mensagem de voz: parece incompleta ou não é uma "
+        "mensagem de voz do WhatsApp. Pode escrever sua resposta, por favor?",
+        "es": "No pude reproducir esa nota de voz: parece incompleta o no es una nota de voz de "
+        "WhatsApp. ¿Puedes escribir tu respuesta, por favor?",
+    },
+    "voice_too_long": {
+        "en": "That voice note is too long for me. Could you type your answer, please?",
+        "pt": "Essa mensagem de voz é longa demais para mim. Pode escrever sua resposta, por "
+        "favor?",
+        "es": "Esa nota de voz es demasiado larga para mí. ¿Puedes escribir tu respuesta, por "
+        "favor?",
+    },
     "intent": {"en": "Great!", "pt": "Ótimo!", "es": "¡Genial!"},
     "help": {
         "en": "This number collects feedback on products you bought. Tell me the product and "

@@ -41,10 +41,11 @@ def bounded_history(history: tuple[Turn, ...], budget_tokens: int) -> list[Turn]
     return list(reversed(kept))
 
 
-def _delimited(text: str) -> str:
+def _delimited(turn: Turn) -> str:
     # The customer cannot close the delimiter early: any tag-like text of theirs is neutralized.
-    safe = text.replace("<", "&lt;").replace(">", "&gt;")
-    return f"<customer_message>\n{safe}\n</customer_message>"
+    safe = turn.text.replace("<", "&lt;").replace(">", "&gt;")
+    heard = "\n[a voice note, transcribed]" if turn.transcribed else ""
+    return f"<customer_message>\n{safe}\n</customer_message>{heard}"
 
 
 def _state(conversation: Conversation) -> str:
@@ -77,7 +78,7 @@ def build_messages(conversation: Conversation, *, budget_tokens: int) -> list[di
         if turn.role == "assistant":
             messages.append({"role": "assistant", "content": turn.text})
         else:
-            messages.append({"role": "user", "content": _delimited(turn.text)})
+            messages.append({"role": "user", "content": _delimited(turn)})
     attached = "".join(f"\n[attached media: {url}]" for url in conversation.message.media_urls)
-    messages.append({"role": "user", "content": _delimited(conversation.message.text) + attached})
+    messages.append({"role": "user", "content": _delimited(conversation.message) + attached})
     return messages

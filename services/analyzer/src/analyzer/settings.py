@@ -22,6 +22,8 @@ class AnalyzerSettings(ServiceSettings):
     # gpt-5-nano's list price per million tokens, for the cost estimate on each Feedback row
     llm_price_input_per_million_usd: float = 0.05
     llm_price_output_per_million_usd: float = 0.40
+    # The media service's transcription model, for the session's cost (gpt-4o-mini-transcribe).
+    transcription_price_per_minute_usd: float = 0.003
     # Above a model's tail, not inside it: a call cut off by the timeout is still billed, and
     # its retry costs the customer another wait (at a 3 s median, sigma 0.6, 10 s cut off 2%).
     openai_timeout_s: float = 30.0

@@ -45,6 +45,7 @@ class Turn(BaseModel):
     role: Literal["customer", "assistant"]
     text: str
     media_urls: tuple[str, ...] = ()
+    transcribed: bool = False  # the text of a voice note, as the transcription model heard it
 
 
 class Conversation(BaseModel):
@@ -65,14 +66,18 @@ class Conversation(BaseModel):
 
 @dataclass(frozen=True)
 class Usage:
-    """Tokens the LLM billed for a turn (zero for the offline analyzer)."""
+    """Tokens the LLM billed for a turn (zero for the offline analyzer), and seconds of voice
+    notes transcribed."""
 
     input_tokens: int = 0
     output_tokens: int = 0
+    audio_seconds: float = 0.0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
-            self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.audio_seconds + other.audio_seconds,
         )
 
 

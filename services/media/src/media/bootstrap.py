@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 
 import boto3
 import httpx
+import openai
 from fastapi import FastAPI
 
-from feedback_contracts import ErasureRequested, FeedbackCompleted
+from feedback_contracts import ErasureRequested, FeedbackCompleted, TranscriptionRequested
+from media.adapters.openai_transcriber import OpenAITranscriber
 from media.adapters.s3_sink import S3MediaSink
 from media.adapters.twilio_source import TwilioMediaSource
 from media.handlers import MediaCopier, handle_erasure_requested, handle_feedback_completed
@@ -19,6 +21,8 @@ from media.safety import HostPolicy
 from media.settings import MediaSettings
 from media.sink import MediaSink
 from media.source import MediaSource
+from media.transcriber import Transcriber
+from media.voices import VoiceNotes, handle_transcription_requested
 from service_runtime.app import service_app
 from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
@@ -33,6 +37,7 @@ class MediaAdapters:
 
     source: MediaSource
     sink: MediaSink
+    transcriber: Transcriber | None = None  # None: no transcription model is set
     closers: list[Closer] = field(default_factory=list)
 
 
@@ -57,11 +62,27 @@ def adapters_for(settings: MediaSettings) -> MediaAdapters:
         attempts=settings.media_download_attempts,
     )
 
+    transcriber, closers = _transcriber(settings)
+
     async def close() -> None:
         http.close()
         sink.close()
 
-    return MediaAdapters(source, sink, [close])
+    return MediaAdapters(source, sink, transcriber, [close, *closers])
+
+
+def _transcriber(settings: MediaSettings) -> tuple[Transcriber | None, list[Closer]]:
+    """The transcription model's client, when one is set."""
+    if not settings.transcription_model:
+        return None, []
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    client = openai.AsyncOpenAI(
+        api_key=key or "unused",  # a local compatible server may need none
+        base_url=settings.openai_base_url,
+        timeout=settings.transcription_timeout_s,
+        max_retries=settings.transcription_max_retries,
+    )
+    return OpenAITranscriber(client, model=settings.transcription_model), [client.close]
 
 
 def create_app(
@@ -72,6 +93,8 @@ def create_app(
 ) -> FastAPI:
     """The media service as a FastAPI app."""
     register_secrets(settings.twilio_auth_token.get_secret_value())
+    if settings.openai_api_key:
+        register_secrets(settings.openai_api_key.get_secret_value())
 
     async def wire(app: FastAPI, publisher: Publisher) -> Wiring:
         used = adapters or adapters_for(settings)
@@ -85,8 +108,14 @@ def create_app(
 
         handler = functools.partial(handle_feedback_completed, deps=deps)
         erase = functools.partial(handle_erasure_requested, deps=deps)
+        voices = VoiceNotes(deps, used.transcriber, settings.voice_note_max_seconds)
+        hear = functools.partial(handle_transcription_requested, deps=voices)
         return Wiring(
-            handlers=by_topic(on(FeedbackCompleted, handler), on(ErasureRequested, erase)),
+            handlers=by_topic(
+                on(FeedbackCompleted, handler),
+                on(ErasureRequested, erase),
+                on(TranscriptionRequested, hear),
+            ),
             closers=used.closers,
         )
 

@@ -25,6 +25,10 @@ class InMemoryMediaSink:
             self.bucket, key, content_type, len(body), hashlib.sha256(body).hexdigest()
         )
 
+    def read(self, key: str) -> bytes:
+        """The object's bytes."""
+        return self.objects[key][1]
+
     def erase(self, prefix: str, uris: Iterable[str]) -> int:
         """Delete the objects under `prefix` and those of `uris`."""
         named = set(keys_in(self.bucket, uris))

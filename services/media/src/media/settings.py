@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from service_runtime.settings import ServiceSettings
+from service_runtime.settings import OptionalSecret, ServiceSettings
 
 
 class MediaSettings(ServiceSettings):
@@ -24,3 +24,11 @@ class MediaSettings(ServiceSettings):
     media_timeout_s: float = 30.0
     delete_twilio_media_after_copy: bool = False
     media_parallel_copies: int = 2
+    # Voice notes: transcribed when a model is set (OpenAI's /v1/audio/transcriptions on any
+    # compatible server); without one the customer is asked to type. The audio is kept either way.
+    transcription_model: str | None = None
+    openai_api_key: OptionalSecret = None
+    openai_base_url: str | None = None
+    transcription_timeout_s: float = 60.0
+    transcription_max_retries: int = 2
+    voice_note_max_seconds: float = 300.0  # read from the Ogg headers; longer ones are refused

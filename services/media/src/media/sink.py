@@ -30,6 +30,10 @@ class MediaSink(Protocol):
 
     def write(self, key: str, content_type: str, chunks: Iterable[bytes]) -> StoredObject: ...
 
+    def read(self, key: str) -> bytes:
+        """The whole object (a voice note, at most 16 MB, for its checks and its transcript)."""
+        ...
+
     def erase(self, prefix: str, uris: Iterable[str]) -> int:
         """Delete every object under `prefix` and those of `uris` in this bucket; how many."""
         ...

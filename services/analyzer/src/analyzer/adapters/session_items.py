@@ -78,6 +78,7 @@ def session_item(session: Session) -> dict[str, Any]:
             "recent_turns": json.dumps(
                 [
                     {"role": t.role, "text": t.text, "media_urls": list(t.media_urls)}
+                    | ({"transcribed": True} if t.transcribed else {})
                     for t in session.recent_turns
                 ]
             ),
@@ -87,6 +88,7 @@ def session_item(session: Session) -> dict[str, Any]:
             "last_outcome": _outcome_item(session.last_outcome),
             "input_tokens": session.usage.input_tokens,
             "output_tokens": session.usage.output_tokens,
+            "audio_seconds": str(session.usage.audio_seconds),  # DynamoDB takes no float
             "irrelevant_streak": session.irrelevant_streak,
             "request_id": session.request_id,
             "awaiting_answer_until": _iso(session.awaiting_answer_until),
@@ -116,7 +118,11 @@ def session_from(item: dict[str, Any]) -> Session:
         last_message_sid=item.get("last_message_sid"),
         last_envelope_id=item.get("last_envelope_id"),
         last_outcome=_outcome(item.get("last_outcome")),
-        usage=Usage(int(item.get("input_tokens", 0)), int(item.get("output_tokens", 0))),
+        usage=Usage(
+            int(item.get("input_tokens", 0)),
+            int(item.get("output_tokens", 0)),
+            float(item.get("audio_seconds", 0)),
+        ),
         irrelevant_streak=int(item.get("irrelevant_streak", 0)),
         request_id=item.get("request_id"),
         awaiting_answer_until=_time(item.get("awaiting_answer_until")),
@@ -127,7 +133,12 @@ def _turns(value: Any) -> tuple[Turn, ...]:
     # A JSON string; items written before that held a list of maps.
     turns = json.loads(value) if isinstance(value, str) else value or []
     return tuple(
-        Turn(role=t["role"], text=t["text"], media_urls=tuple(t.get("media_urls", [])))
+        Turn(
+            role=t["role"],
+            text=t["text"],
+            media_urls=tuple(t.get("media_urls", [])),
+            transcribed=bool(t.get("transcribed")),
+        )
         for t in turns
     )
 
@@ -141,6 +152,7 @@ def chat_item(chat: Chat) -> dict[str, Any]:
             "sender_id": chat.sender_id,
             "role": chat.turn.role,
             "text": chat.turn.text,
+            "transcribed": True if chat.turn.transcribed else None,
             "received_at": chat.received_at.isoformat(),
             "media": [_media_item(media) for media in chat.media],
         }

@@ -78,6 +78,11 @@ class S3MediaSink:
         )
         return StoredObject(self._bucket, key, content_type, reader.size, sha256)
 
+    def read(self, key: str) -> bytes:
+        """The object's bytes."""
+        body: bytes = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        return body
+
     def erase(self, prefix: str, uris: Iterable[str]) -> int:
         """List the prefix, add the named objects that exist, delete them 1,000 a request."""
         keys = [
