@@ -52,6 +52,23 @@ def send_voice_note(world: World, customer: Customer, audio: bytes) -> None:
     customer.says("", media=[(world.twilio_url + path, f"{OGG}; codecs=opus")])
 
 
+def converse(customer: Customer, *texts: str) -> None:
+    """Each text, once the bot answered the one before."""
+    for text in texts:
+        answered = len(customer.replies())
+        customer.says(text)
+        customer.waits_for_reply(answered + 1)
+
+
+def voice_note_after_the_product(world: World, audio: bytes) -> Customer:
+    """A customer who names the product, then sends the voice note; the bot has answered it."""
+    customer = Customer(world)
+    converse(customer, "Hi", "Acme kettle")
+    send_voice_note(world, customer, audio)
+    customer.waits_for_reply(3)
+    return customer
+
+
 def stored_row(world: World, customer: Customer) -> Any:
     deadline = time.monotonic() + 60
     while True:
@@ -78,16 +95,9 @@ def test_a_transcribed_voice_note_is_the_feedback_and_its_audio_is_on_the_row(
     script = {"sha256": hashlib.sha256(audio).hexdigest(), "text": said}
     openai = (world.system.config.openai_api or "").removesuffix("/v1")
     assert httpx.post(f"{openai}/_standin/transcripts", json=script).status_code == 204
-    customer = Customer(world)
-    for n, text in enumerate(("Hi", "Acme kettle"), start=1):
-        customer.says(text)
-        customer.waits_for_reply(n)
-    send_voice_note(world, customer, audio)
-    customer.waits_for_reply(3)
+    customer = voice_note_after_the_product(world, audio)
     assert customer.replies()[2].startswith("Thanks! From 1 to 5")  # the transcript was heard
-    for n, text in enumerate(("4", "no", "yes"), start=4):
-        customer.says(text)
-        customer.waits_for_reply(n)
+    converse(customer, "4", "no", "yes")
     assert said in customer.replies()[4]  # the summary to confirm quotes what they said
     row = stored_row(world, customer)
     assert (row.product_name, row.feedback_text, row.rating) == ("Acme kettle", said, 4)
@@ -100,16 +110,9 @@ def test_without_a_transcription_model_the_customer_is_asked_to_type(offline: Wo
     world = offline
     media_transcribing(world, False)
     audio = voice_note(2.0, hertz=392)
-    customer = Customer(world)
-    for n, text in enumerate(("Hi", "Acme kettle"), start=1):
-        customer.says(text)
-        customer.waits_for_reply(n)
-    send_voice_note(world, customer, audio)
-    customer.waits_for_reply(3)
+    customer = voice_note_after_the_product(world, audio)
     assert customer.replies()[2].startswith("I can't listen to voice notes")
-    for n, text in enumerate(("The lid leaks.", "2", "no", "yes"), start=4):
-        customer.says(text)
-        customer.waits_for_reply(n)
+    converse(customer, "The lid leaks.", "2", "no", "yes")
     row = stored_row(world, customer)
     assert (row.feedback_text, row.rating) == ("The lid leaks.", 2)
     (uri,) = row.media_urls  # the audio is kept all the same
