@@ -6,7 +6,7 @@ TAGGING_DATA ?= ../shared/data
 # Every service folder is a package of the same name.
 PACKAGES := feedback_contracts service_runtime standins $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 
-.PHONY: help dev setup images test lint typecheck schemas schemas-check compose compose-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-outage-logs bench-tagging bench-tagging-languages bench-llm-tagging bench-llm-client eval-conversations
+.PHONY: help dev setup images test lint typecheck schemas schemas-check compose compose-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-faults bench-outage-logs bench-tagging bench-tagging-languages bench-llm-tagging bench-llm-client eval-conversations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ bench-ingress: ## Benchmark ingress against a bare FastAPI form endpoint (prints
 
 bench-media: ## Benchmark the media copy against a plain boto3 copy (prints JSON)
 	$(RUN) python benchmarks/media.py
+
+bench-faults: ## A broker lost, leadership moved, a rolling restart, scaling, an hour's soak, under load (JSON per scenario)
+	$(RUN) python benchmarks/faults.py $(FAULTS_ARGS)
 
 bench-tokens: ## Prompt tokens per completed session against the whole-history baseline (prints JSON)
 	$(RUN) python benchmarks/tokens.py

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -237,8 +237,9 @@ __all__ = [
 ]
 
 
-def kafka_records(bootstrap: str) -> int:
-    """Records in every topic but Kafka's own, so far: the sum of the partitions' end offsets."""
+def kafka_records(bootstrap: str, only: Callable[[str], bool] = lambda topic: True) -> int:
+    """Records in every topic but Kafka's own (or those `only` picks), so far: the sum of the
+    partitions' end offsets."""
 
     async def count() -> int:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -246,7 +247,8 @@ def kafka_records(bootstrap: str) -> int:
         await admin.start()
         await consumer.start()
         try:
-            topics = [t for t in await admin.list_topics() if not t.startswith("__")]
+            names = await admin.list_topics()
+            topics = [t for t in names if not t.startswith("__") and only(t)]
             partitions = [
                 TopicPartition(topic["topic"], partition["partition"])
                 for topic in await admin.describe_topics(topics)

@@ -140,9 +140,32 @@ def start_local_kafka(workdir: Path) -> LocalKafka:
     properties = broker_properties(port=port, cport=cport, data=str(workdir / "data"))
     props.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
     log = workdir / "server.log"
+    java = java_command(workdir, jars)
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    format_storage(java, props, cluster_id, "--standalone")
+    command = [*java, "kafka.Kafka", str(props)]
+    with open(workdir / "stdout.log", "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=out)
+    wait_until(
+        lambda: port_open(port) and started(log),
+        timeout_s=120,
+        what=f"Kafka {kafka_version()} broker",
+        process=process,
+        log=log,
+    )
+    return LocalKafka(f"127.0.0.1:{port}", process, workdir, kafka_version(), command)
+
+
+def started(log: Path) -> bool:
+    """Whether the broker's log says it serves."""
+    return log.exists() and "Kafka Server started" in log.read_text(errors="replace")
+
+
+def java_command(workdir: Path, jars: Path) -> list[str]:
+    """The JVM a test broker runs in, logging to `workdir/server.log`."""
     log4j = workdir / "log4j2.properties"
-    log4j.write_text(LOG4J2.format(log=log))
-    java = [
+    log4j.write_text(LOG4J2.format(log=workdir / "server.log"))
+    return [
         "java",
         "-Xms256m",
         "-Xmx768m",
@@ -154,7 +177,10 @@ def start_local_kafka(workdir: Path) -> LocalKafka:
         "-cp",
         f"{jars}/*",
     ]
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def format_storage(java: list[str], props: Path, cluster_id: str, *flags: str) -> None:
+    """Format a node's log directories for the cluster `cluster_id`."""
     formatted = subprocess.run(
         [
             *java,
@@ -163,7 +189,7 @@ def start_local_kafka(workdir: Path) -> LocalKafka:
             f"--cluster-id={cluster_id}",  # an id may start with "-"
             "--config",
             str(props),
-            "--standalone",
+            *flags,
         ],
         capture_output=True,
         text=True,
@@ -171,14 +197,3 @@ def start_local_kafka(workdir: Path) -> LocalKafka:
     )
     if formatted.returncode != 0:
         raise InfrastructureError(f"kafka storage format failed: {formatted.stderr[-2000:]}")
-    command = [*java, "kafka.Kafka", str(props)]
-    with open(workdir / "stdout.log", "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=out)
-    wait_until(
-        lambda: port_open(port) and "Kafka Server started" in log.read_text(errors="replace"),
-        timeout_s=120,
-        what=f"Kafka {kafka_version()} broker",
-        process=process,
-        log=log,
-    )
-    return LocalKafka(f"127.0.0.1:{port}", process, workdir, kafka_version(), command)

@@ -37,6 +37,9 @@ class SystemConfig:
     api_secret: str = "system-api-secret"
     business_number: str = "whatsapp:+14155238886"
     bucket: str = "theunce-project"
+    # The topics' replication: a three-node cluster takes 3 and 2 (harness/kafka_cluster.py).
+    kafka_replicas: int = 1
+    kafka_min_insync: int = 1
 
 
 @dataclass
@@ -152,7 +155,11 @@ def provision(config: SystemConfig, workdir: Path) -> None:
     """Topics, tables, bucket and migrations, with the same commands operators run."""
     env = {**os.environ, **environment(config)}
     commands = [
-        ["-m", "service_runtime.admin", "--bootstrap", config.kafka, "--partitions", "6"],
+        [
+            *("-m", "service_runtime.admin", "--bootstrap", config.kafka, "--partitions", "6"),
+            *("--replicas", str(config.kafka_replicas)),
+            *("--min-insync-replicas", str(config.kafka_min_insync)),
+        ],
         # each service's own: tables and buckets, or its migrations
         *(["-m", module] for service in SERVICES for module in provisioning(service)),
     ]

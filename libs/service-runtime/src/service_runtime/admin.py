@@ -24,16 +24,20 @@ async def ensure_topics(
     *,
     partitions: int = 6,
     replicas: int = 1,
+    min_insync_replicas: int = 1,
     retention_days: float = RETENTION_DAYS,
 ) -> None:
-    """Create missing topics with a bounded retention, and set it on existing ones (idempotent:
-    the retention is the only setting these topics have)."""
+    """Create missing topics with a bounded retention and the in-sync replicas a write needs
+    (with `acks=all`), and set those on existing ones (idempotent)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         wanted = [name for base in topics.ALL for name in (base, topics.dead_letter(base))]
-        retention = {"retention.ms": str(int(retention_days * DAY_MS))}
+        retention = {
+            "retention.ms": str(int(retention_days * DAY_MS)),
+            "min.insync.replicas": str(min_insync_replicas),
+        }
         missing = [
             NewTopic(
                 name=name,
@@ -61,6 +65,7 @@ def main() -> None:
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument("--min-insync-replicas", type=int, default=1)
     parser.add_argument("--retention-days", type=float, default=RETENTION_DAYS)
     args = parser.parse_args()
     asyncio.run(
@@ -68,6 +73,7 @@ def main() -> None:
             args.bootstrap,
             partitions=args.partitions,
             replicas=args.replicas,
+            min_insync_replicas=args.min_insync_replicas,
             retention_days=args.retention_days,
         )
     )

@@ -23,7 +23,7 @@ from aiokafka.structs import OffsetAndMetadata
 
 from service_runtime.consumer_config import ConsumerConfig
 from service_runtime.failures import Classifier
-from service_runtime.kafka_consumer import KafkaConsumer, aiokafka_consumer
+from service_runtime.kafka_consumer import KafkaConsumer, aiokafka_consumer, topic_shares
 from service_runtime.lanes import Lanes
 from service_runtime.processing import Handler, RawPublisher, RecordProcessor
 
@@ -78,11 +78,15 @@ class ConsumerLoop:
                 await self._poll_once(consumer)
                 if time.monotonic() - self._last_commit >= self.config.commit_interval_s:
                     await self._commit_quietly()
-        finally:
-            partitions = list(self._lanes.partitions)
-            await self.release(partitions, timeout_s=self.config.shutdown_timeout_s)
+        finally:  # each step logged: the shutdown test checks their order
+            log.info("shutdown: polling stopped", extra={"in_flight": self.in_flight})
+            await self.release(
+                list(self._lanes.partitions), timeout_s=self.config.shutdown_timeout_s
+            )
+            log.info("shutdown: in-flight records finished or handed back, offsets committed")
             await consumer.stop()
             self._consumer = None
+            log.info("shutdown: left the consumer group")
 
     def stop(self) -> None:
         """Ask the loop to stop polling, finish its handlers, commit and leave the group."""
@@ -156,17 +160,7 @@ class ConsumerLoop:
         self._lanes.assign(partitions)
         log.info("partitions assigned", extra={"partitions": sorted(map(str, partitions))})
         if self._on_share is not None and self._consumer is not None:
-            self._on_share(self._shares(self._consumer, partitions))
-
-    def _shares(
-        self, consumer: KafkaConsumer, partitions: Collection[TopicPartition]
-    ) -> dict[str, float]:
-        shares = {}
-        for topic in self._processor.handlers:
-            total = len(consumer.partitions_for_topic(topic) or ())
-            owned = sum(1 for tp in partitions if tp.topic == topic)
-            shares[topic] = owned / total if total else 1.0
-        return shares
+            self._on_share(topic_shares(self._consumer, self._processor.handlers, partitions))
 
     async def release(self, partitions: Collection[TopicPartition], *, timeout_s: float) -> None:
         """Stop dispatching these partitions, wait (bounded) for their running handlers, commit

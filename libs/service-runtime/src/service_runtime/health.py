@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Response
@@ -12,7 +13,7 @@ ReadyCheck = Callable[[], Awaitable[bool]]
 
 def health_router(*, live: LiveCheck, ready: ReadyCheck) -> APIRouter:
     """`/healthz` fails when work stopped progressing; `/readyz` when Kafka, or a
-    dependency the handlers are waiting for, is unreachable."""
+    dependency the handlers are waiting for, is unreachable; `/runtime` counts the tasks."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz")
@@ -28,5 +29,11 @@ def health_router(*, live: LiveCheck, ready: ReadyCheck) -> APIRouter:
             return {"status": "ready"}
         response.status_code = 503
         return {"status": "unavailable: kafka or a dependency the handlers wait for"}
+
+    @router.get("/runtime")
+    async def runtime() -> dict[str, int]:
+        """The event loop's tasks now: a count that keeps growing is a leak (the fault
+        benchmark's soak samples it)."""
+        return {"asyncio_tasks": len(asyncio.all_tasks())}
 
     return router

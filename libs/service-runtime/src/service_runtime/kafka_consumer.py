@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -51,3 +51,15 @@ def aiokafka_consumer(config: ConsumerConfig) -> KafkaConsumer:
         rebalance_timeout_ms=int((config.revoke_timeout_s + 20) * 1000),
     )
     return consumer
+
+
+def topic_shares(
+    consumer: KafkaConsumer, topics: Iterable[str], partitions: Collection[TopicPartition]
+) -> dict[str, float]:
+    """The share of each topic's partitions that `partitions` are."""
+    shares = {}
+    for topic in topics:
+        total = len(consumer.partitions_for_topic(topic) or ())
+        owned = sum(1 for tp in partitions if tp.topic == topic)
+        shares[topic] = owned / total if total else 1.0
+    return shares

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import sys
 from collections.abc import Callable
+from types import FrameType
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -64,3 +66,11 @@ class _Server(uvicorn.Server):
         await super().startup(sockets)
         if self.started:
             settle_collector()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """SIGTERM, Kubernetes' stop, is a graceful shutdown; once it has run, the process
+        exits 0. uvicorn would raise the signal again after shutdown (since 0.29), and the
+        process would die of it (status 143) after a clean stop."""
+        super().handle_exit(sig, frame)
+        if sig == signal.SIGTERM:
+            self._captured_signals.remove(sig)
