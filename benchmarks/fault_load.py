@@ -9,6 +9,7 @@ import contextlib
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -39,7 +40,9 @@ class Load(threading.Thread):
     label: str
     posted: dict[str, float] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
-    retried: int = 0
+    retried: Counter[str] = field(
+        default_factory=Counter
+    )  # why a try failed: a status, or "connection"
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -95,7 +98,7 @@ class Load(threading.Thread):
                 status = 0
             if status == 200:
                 return
-            self.retried += 1
+            self.retried[str(status) if status else "connection"] += 1
             await asyncio.sleep(0.2 * (attempt + 1))
         self.failed.append(body)
 

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber, ProducerFenced
 
 from feedback_contracts import Envelope, to_kafka
+from service_runtime.kafka_consumer import METADATA_MAX_AGE_MS
 from service_runtime.publishing import PublishError
 from service_runtime.tracing import inject_headers
 
@@ -83,6 +84,7 @@ class KafkaPublisher:
             acks="all",
             linger_ms=2,
             request_timeout_ms=int(self._timeout_s * 1000),
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,  # leaders move: see kafka_consumer
         )
         try:
             await asyncio.wait_for(producer.start(), self._timeout_s)
