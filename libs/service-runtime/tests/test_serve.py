@@ -1,6 +1,6 @@
 """`serve`: a service process sets the garbage collector for a long run once its app has
-started, stops on SIGTERM with status 0, and exits with uvicorn's startup-failure status when its app cannot
-start."""
+started, stops on SIGTERM with status 0, and exits with uvicorn's startup-failure status when
+its app cannot start."""
 
 from __future__ import annotations
 
