@@ -97,6 +97,6 @@ async def test_a_refused_voice_note_says_why_and_leaves_the_session() -> None:
     session = next(iter(sessions(deps).sessions.values()))
     assert session.media == ()
     long_one = await voice(deps, sid="MM4")
-    too_long = heard(long_one, "refused", reason="too long: 400 s, over 300 s")
+    too_long = heard(long_one, "refused", reason="too long: 400 s, over 300 s", too_long=True)
     await handle_voice_note_heard(*unwrap(too_long), deps=deps)
     assert "too long" in replies(deps)[-1]

@@ -112,5 +112,6 @@ async def test_a_refused_voice_note_keeps_nothing_and_never_reaches_the_model(
     sink, model = InMemoryMediaSink(), ScriptedTranscriber({})
     heard, stored = await hear(audio, model, sink=sink, max_seconds=2.5)
     assert heard.outcome == "refused" and reason in (heard.reason or "")
+    assert heard.too_long == (reason == "too long")  # the analyzer words its reply by it
     assert stored.status == "refused" and reason in (stored.reason or "")
     assert sink.objects == {} and model.asked == []  # nothing kept, nothing sent to the model

@@ -44,6 +44,7 @@ class VoiceNoteHeard(Event):
     outcome: Literal["transcribed", "refused", "no_model", "failed"]
     text: str | None = Field(default=None, max_length=20_000)
     reason: str | None = Field(default=None, max_length=500)
+    too_long: bool = Field(default=False, description="Refused for its size or its length.")
     audio_seconds: float = Field(default=0, ge=0, description="Audio sent to the model.")
     model: str | None = None
 

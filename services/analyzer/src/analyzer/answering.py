@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from analyzer.deps import Analyzer
 from analyzer.outcomes import publish_outcome
 from analyzer.prompt import bounded_history
-from analyzer.sessions import RECENT_SIDS, Chat, Session
+from analyzer.sessions import RECENT_SIDS, Chat, Outcome, Session
 from analyzer.turns import take_turn
 from analyzer.verdict import Turn
 from feedback_contracts import Envelope
@@ -24,7 +24,7 @@ async def answer(
     """Take the turn, commit it (remembering `seen` against redeliveries), publish its outcome."""
     result = await take_turn(session, chat, now, deps)
     outcome = result.outcome
-    reply = reply_chat(outcome.reply_id, outcome.reply, chat) if result.persist_reply else None
+    reply = reply_chat(outcome, chat) if result.persist_reply else None
     turns = session.recent_turns + (chat.turn,) + ((reply.turn,) if reply else ())
     committed = replace(
         result.session,
@@ -32,11 +32,11 @@ async def answer(
         recent_sids=(*session.recent_sids, seen)[-RECENT_SIDS:],
         last_message_sid=chat.message_sid,
         last_envelope_id=envelope.id,
-        last_outcome=result.outcome,
+        last_outcome=outcome,
         awaiting_answer_until=None,  # the customer answered (a request's session)
     )
     await deps.store.commit_turn(session=committed, chats=[chat, *([reply] if reply else [])])
-    await publish_outcome(envelope, result.outcome, committed, deps)
+    await publish_outcome(envelope, outcome, committed, deps)
 
 
 async def seen_before(envelope: Envelope, latest: Session, deps: Analyzer) -> None:
@@ -48,12 +48,12 @@ async def seen_before(envelope: Envelope, latest: Session, deps: Analyzer) -> No
     log.info("duplicate inbound message ignored", extra={"message_sid": latest.last_message_sid})
 
 
-def reply_chat(reply_id: str, text: str, inbound: Chat) -> Chat:
+def reply_chat(outcome: Outcome, inbound: Chat) -> Chat:
     """The assistant's reply in the chat log, just after the message it answers."""
     return Chat(
-        message_sid=reply_id,
-        session_id=inbound.session_id,
+        message_sid=outcome.reply_id,
+        session_id=outcome.session_id,
         sender_id=inbound.sender_id,
-        turn=Turn(role="assistant", text=text),
+        turn=Turn(role="assistant", text=outcome.reply),
         received_at=inbound.received_at + timedelta(microseconds=1),
     )

@@ -10,7 +10,7 @@ from analyzer import SOURCE
 from analyzer.answering import answer, seen_before
 from analyzer.channel import handled_by_channel
 from analyzer.deps import Analyzer
-from analyzer.sessions import Chat, MediaRef, Session, new_session
+from analyzer.sessions import Chat, MediaRef, Session, new_session, open_session
 from analyzer.verdict import Turn
 from analyzer.voice import is_voice_note, voice_note_received
 from feedback_contracts import (
@@ -27,22 +27,20 @@ async def handle_inbound(message: InboundMessage, envelope: Envelope, *, deps: A
     """Handle a customer's message exactly once, even when Kafka or Twilio deliver it again."""
     latest = await deps.store.latest_session(message.sender_id)
     now = deps.clock()
-    open_session = (
-        latest if latest and latest.is_open(now=now, inactivity=deps.policy.inactivity) else None
-    )
+    current = open_session(latest, now=now, inactivity=deps.policy.inactivity)
     if await handled_by_channel(
         envelope,
         message,
         consent=deps.consent,
         publisher=deps.publisher,
-        session=open_session,
+        session=current,
         now=now,
     ):
         return
     if latest is not None and message.message_sid in latest.recent_sids:
         await seen_before(envelope, latest, deps)
         return
-    session = open_session or new_session(message.sender_id, after=latest, now=now)
+    session = current or new_session(message.sender_id, after=latest, now=now)
     chat = _inbound_chat(message, session, envelope.time)
     if is_voice_note(message):
         await voice_note_received(session, chat, now, envelope, deps)

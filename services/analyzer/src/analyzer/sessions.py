@@ -88,6 +88,11 @@ class Session:
         return replace(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
 
 
+def open_session(latest: Session | None, *, now: datetime, inactivity: timedelta) -> Session | None:
+    """The customer's latest session while it is still open."""
+    return latest if latest is not None and latest.is_open(now=now, inactivity=inactivity) else None
+
+
 def minutes_left(session: Session, now: datetime) -> str:
     """Whole minutes, rounded up, until the session's limit ends."""
     until = session.limited_until or now

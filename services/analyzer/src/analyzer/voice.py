@@ -9,12 +9,20 @@ from dataclasses import replace
 from datetime import datetime
 
 from analyzer import SOURCE
-from analyzer.answering import answer, seen_before
+from analyzer.answering import answer, reply_chat, seen_before
 from analyzer.deps import Analyzer
 from analyzer.outcomes import publish_outcome
 from analyzer.phrases import say
 from analyzer.prompt import bounded_history
-from analyzer.sessions import RECENT_SIDS, Chat, Outcome, Session, new_session, session_language
+from analyzer.sessions import (
+    RECENT_SIDS,
+    Chat,
+    Outcome,
+    Session,
+    new_session,
+    open_session,
+    session_language,
+)
 from analyzer.verdict import Turn, Usage
 from feedback_contracts import (
     Envelope,
@@ -74,39 +82,37 @@ async def handle_voice_note_heard(
     if (await deps.consent.get(heard.sender_id)).opted_out:
         return
     now = deps.clock()
-    is_open = latest is not None and latest.is_open(now=now, inactivity=deps.policy.inactivity)
-    session = latest if latest is not None and is_open else None
-    session = session or new_session(heard.sender_id, after=latest, now=now)
-    kept = tuple(
-        m for m in session.media if heard.outcome != "refused" or m.media_sid != heard.media_sid
-    )
-    session = replace(
-        session, media=kept, usage=session.usage + Usage(audio_seconds=heard.audio_seconds)
-    )
-    if heard.outcome == "transcribed" and heard.text:
-        turn = Turn(role="customer", text=heard.text, transcribed=True)
-        chat = Chat(heard.message_sid, session.session_id, heard.sender_id, turn, envelope.time)
+    current = open_session(latest, now=now, inactivity=deps.policy.inactivity)
+    session = current or new_session(heard.sender_id, after=latest, now=now)
+    session = replace(session, usage=session.usage + Usage(audio_seconds=heard.audio_seconds))
+    if heard.outcome == "refused":  # not kept: it must not reach the feedback
+        session = replace(
+            session, media=tuple(m for m in session.media if m.media_sid != heard.media_sid)
+        )
+    # The voice note's turn, as the customer's text or as the absence of one.
+    text = heard.text if heard.outcome == "transcribed" else None
+    turn = Turn(role="customer", text=text or "", transcribed=text is not None)
+    chat = Chat(heard.message_sid, session.session_id, heard.sender_id, turn, envelope.time)
+    if text:
         await answer(session, chat, now, envelope, deps, seen=_marker(heard))
         return
-    await _ask_to_type(heard, session, now, envelope, deps)
+    await _ask_to_type(heard, session, chat, now, envelope, deps)
 
 
 async def _ask_to_type(
-    heard: VoiceNoteHeard, session: Session, now: datetime, envelope: Envelope, deps: Analyzer
+    heard: VoiceNoteHeard,
+    session: Session,
+    chat: Chat,
+    now: datetime,
+    envelope: Envelope,
+    deps: Analyzer,
 ) -> None:
-    language = session_language(session)
-    reason = heard.reason or ""
     key = "voice_unheard"
     if heard.outcome == "refused":
-        key = "voice_too_long" if "over" in reason or "too long" in reason else "voice_unusable"
-    outcome = Outcome(reply_id_for(heard.message_sid), say(key, language), session.session_id)
-    reply = Chat(
-        outcome.reply_id,
-        session.session_id,
-        heard.sender_id,
-        Turn(role="assistant", text=outcome.reply),
-        envelope.time,
-    )
+        key = "voice_too_long" if heard.too_long else "voice_unusable"
+    text = say(key, session_language(session))
+    outcome = Outcome(reply_id_for(heard.message_sid), text, session.session_id)
+    reply = reply_chat(outcome, chat)
     committed = replace(
         session.next(last_message_at=now),
         recent_turns=tuple(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from feedback_contracts import MediaReference
 from feedback_contracts.customers import subject_hash
 from media.metadata import strip_metadata
-from media.safety import KINDS, MediaRefused, check_kind, size_limit
+from media.safety import KINDS, MediaRefused, TooLarge, check_kind, size_limit
 from media.sink import MediaSink, StoredObject
 from media.source import MediaSource
 
@@ -40,7 +40,7 @@ def copy_media_to_s3(
             raise MediaRefused(f"Twilio serves {served}, the message said {declared}")
         limit = size_limit(declared)
         if download.length is not None and download.length > limit:
-            raise MediaRefused(f"{declared} of {download.length} bytes is over {limit} bytes")
+            raise TooLarge(f"{declared} of {download.length} bytes is over {limit} bytes")
         chunks = _limited(download.chunks, limit, declared)
         head = _first_bytes(chunks)
         key = object_key(media, check_kind(declared, head[:SNIFF_BYTES]), customer)
@@ -55,7 +55,7 @@ def _limited(chunks: Iterator[bytes], limit: int, content_type: str) -> Iterator
     for chunk in chunks:
         size += len(chunk)
         if size > limit:
-            raise MediaRefused(f"{content_type} over {limit} bytes")
+            raise TooLarge(f"{content_type} over {limit} bytes")
         yield chunk
 
 

@@ -32,6 +32,10 @@ class MediaRefused(Exception):
     """Media we will not fetch or store; the message is the reason published with the event."""
 
 
+class TooLarge(MediaRefused):
+    """Over a limit of size or length: the customer can send a smaller one."""
+
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 DEFAULT_PORTS = {"https": 443, "http": 80}
 

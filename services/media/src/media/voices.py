@@ -16,7 +16,7 @@ from feedback_contracts import (
 from media.copying import copy_media_to_s3
 from media.handlers import SOURCE, MediaCopier
 from media.ogg import opus_seconds
-from media.safety import MediaRefused
+from media.safety import MediaRefused, TooLarge
 from media.sink import StoredObject
 from media.transcriber import Transcriber, TranscriptionFailed
 
@@ -50,7 +50,13 @@ async def handle_transcription_requested(
     if isinstance(checked, MediaRefused):
         log.warning("voice note refused", extra={"media_sid": media.media_sid})
         await _publish_stored(requested, envelope, deps, status="refused", reason=str(checked))
-        outcome = VoiceNoteHeard(**_of(requested), **heard, outcome="refused", reason=str(checked))
+        outcome = VoiceNoteHeard(
+            **_of(requested),
+            **heard,
+            outcome="refused",
+            reason=str(checked),
+            too_long=isinstance(checked, TooLarge),
+        )
         await deps.copier.publisher.publish(envelope.follow(outcome, source=SOURCE))
         return
     stored = checked.stored
@@ -85,7 +91,7 @@ def _checked(requested: TranscriptionRequested, deps: VoiceNotes) -> _Checked | 
     try:
         seconds = opus_seconds(audio)
         if seconds > deps.max_seconds:
-            raise MediaRefused(f"too long: {seconds:.0f} s, over {deps.max_seconds:.0f} s")
+            raise TooLarge(f"too long: {seconds:.0f} s, over {deps.max_seconds:.0f} s")
     except MediaRefused as refused:
         copier.sink.erase(stored.key, [])
         return refused
