@@ -137,6 +137,21 @@ def latencies(
     }
 
 
+def settle(
+    rig: Rig, load: Load, args: argparse.Namespace, since: int
+) -> tuple[list[dict[str, object]], int, int, int]:
+    """Wait for every offered webhook's reply; the replies, and how many webhooks were lost,
+    answered without the LLM and answered more than once."""
+    owners = {body: customer(int(body.rsplit("-", 1)[1]), args.customers) for body in load.posted}
+    wait_for_replies(rig.twilio, owners, args.reply_timeout_s, since=since)
+    time.sleep(5)  # a duplicate still on its way would arrive now
+    sent = replies(rig.twilio, since)
+    lost, offline = accounted(owners, sent)
+    per_body = Counter(str(m["body"]).removeprefix("Noted: ") for m in sent)
+    duplicated = sum(n - 1 for body, n in per_body.items() if body in owners and n > 1)
+    return sent, lost, offline, duplicated
+
+
 def run_scenario(rig: Rig, name: str, args: argparse.Namespace) -> dict[str, object]:
     """Steady load, the event, the aftermath; then every reply accounted for."""
     bootstrap = rig.cluster.bootstrap
@@ -158,13 +173,8 @@ def run_scenario(rig: Rig, name: str, args: argparse.Namespace) -> dict[str, obj
     event_end = time.time()
     time.sleep(args.after_s)
     load.stop()
-    owners = {body: customer(int(body.rsplit("-", 1)[1]), args.customers) for body in load.posted}
-    wait_for_replies(rig.twilio, owners, args.reply_timeout_s, since=since)
-    time.sleep(5)  # a duplicate still on its way would arrive now
+    sent, lost, offline, duplicated = settle(rig, load, args, since)
     sampler.stop()
-    sent = replies(rig.twilio, since)
-    lost, offline = accounted(owners, sent)
-    per_body = Counter(str(m["body"]).removeprefix("Noted: ") for m in sent)
     # Steady: the webhooks answered before the event could touch them (their replies came
     # within seconds, so the 30 s before the event are left out); the event's window: 30 s
     # either side of it.
@@ -181,13 +191,12 @@ def run_scenario(rig: Rig, name: str, args: argparse.Namespace) -> dict[str, obj
         else None
     )
     dlq = dead_letters(bootstrap) - dlq_before
-    duplicated = sum(n - 1 for body, n in per_body.items() if body in owners and n > 1)
     return {
         "benchmark": "faults",
         "scenario": name,
         "offered": len(load.posted),
         "offered_rate_per_s": args.rate,
-        "answered": len(owners) - lost,
+        "answered": len(load.posted) - lost,
         "answered_without_llm": offline,
         "lost": lost,
         "duplicated": duplicated,
@@ -236,12 +245,8 @@ def soak(rig: Rig, args: argparse.Namespace) -> dict[str, object]:
     began = time.time()
     time.sleep(args.soak_minutes * 60)
     load.stop()
-    owners = {body: customer(int(body.rsplit("-", 1)[1]), args.customers) for body in load.posted}
-    wait_for_replies(rig.twilio, owners, args.reply_timeout_s, since=since)
+    _, lost, _, duplicated = settle(rig, load, args, since)
     sampler.stop()
-    sent = replies(rig.twilio, since)
-    lost, _ = accounted(owners, sent)
-    per_body = Counter(str(m["body"]).removeprefix("Noted: ") for m in sent)
     warm = began + args.soak_warmup_minutes * 60
     kept = [r for r in sampler.resources if r[0] >= warm]
     slopes = {}
@@ -264,7 +269,7 @@ def soak(rig: Rig, args: argparse.Namespace) -> dict[str, object]:
         "offered": len(load.posted),
         "offered_rate_per_s": args.soak_rate,
         "lost": lost,
-        "duplicated": sum(n - 1 for body, n in per_body.items() if body in owners and n > 1),
+        "duplicated": duplicated,
         "lag_p50_p99": [percentile(lag, 0.5), percentile(lag, 0.99)] if lag else None,
         "slopes": slopes,
     }

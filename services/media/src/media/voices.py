@@ -44,7 +44,6 @@ async def handle_transcription_requested(
 ) -> None:
     """Store and check the audio, publish its media-stored event, then what it says."""
     media = requested.media
-    heard = {"message_sid": media.message_sid, "media_sid": media.media_sid}
     async with deps.copier.copies:
         checked = await asyncio.to_thread(_checked, requested, deps)
     if isinstance(checked, MediaRefused):
@@ -52,7 +51,6 @@ async def handle_transcription_requested(
         await _publish_stored(requested, envelope, deps, status="refused", reason=str(checked))
         outcome = VoiceNoteHeard(
             **_of(requested),
-            **heard,
             outcome="refused",
             reason=str(checked),
             too_long=isinstance(checked, TooLarge),
@@ -75,7 +73,14 @@ async def handle_transcription_requested(
 
 
 def _of(requested: TranscriptionRequested) -> dict[str, str]:
-    return {"session_id": requested.session_id, "sender_id": requested.sender_id}
+    """The fields that name the voice note in the events about it."""
+    media = requested.media
+    return {
+        "session_id": requested.session_id,
+        "sender_id": requested.sender_id,
+        "message_sid": media.message_sid,
+        "media_sid": media.media_sid,
+    }
 
 
 def _checked(requested: TranscriptionRequested, deps: VoiceNotes) -> _Checked | MediaRefused:
@@ -103,25 +108,21 @@ def _checked(requested: TranscriptionRequested, deps: VoiceNotes) -> _Checked | 
 async def _publish_stored(
     requested: TranscriptionRequested, envelope: Envelope, deps: VoiceNotes, **fields: object
 ) -> None:
-    media = requested.media
-    event = MediaStored.model_validate(
-        {**_of(requested), "message_sid": media.message_sid, "media_sid": media.media_sid} | fields
-    )
+    event = MediaStored.model_validate(_of(requested) | fields)
     await deps.copier.publisher.publish(envelope.follow(event, source=SOURCE))
 
 
 async def _transcribed(
     requested: TranscriptionRequested, checked: _Checked, deps: VoiceNotes
 ) -> VoiceNoteHeard:
-    media = requested.media
-    heard = {**_of(requested), "message_sid": media.message_sid, "media_sid": media.media_sid}
+    heard = _of(requested)
     if deps.transcriber is None:
         return VoiceNoteHeard(**heard, outcome="no_model")
     model = deps.transcriber.model
     try:
         text = await deps.transcriber.transcribe(checked.audio, content_type="audio/ogg")
     except TranscriptionFailed as failed:
-        log.warning("transcription failed", extra={"media_sid": media.media_sid})
+        log.warning("transcription failed", extra={"media_sid": heard["media_sid"]})
         return VoiceNoteHeard(**heard, outcome="failed", reason=str(failed), model=model)
     outcome = "transcribed" if text else "failed"
     return VoiceNoteHeard(
