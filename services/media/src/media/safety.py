@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
-import ipaddress
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from service_runtime import outbound
+from service_runtime.outbound import DEFAULT_PORTS, Address, Pinned, UnsafeTarget, pin, port_of
 
 MB = 1024 * 1024
 IMAGE_LIMIT = 5 * MB
@@ -36,35 +37,12 @@ class TooLarge(MediaRefused):
     """Over a limit of size or length: the customer can send a smaller one."""
 
 
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-DEFAULT_PORTS = {"https": 443, "http": 80}
-
-
 def resolve(host: str) -> list[Address]:
-    """The host's addresses, from the system's resolver."""
+    """The host's addresses, from the system's resolver (a failure is a refusal)."""
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as error:
-        raise MediaRefused(f"cannot resolve {host}: {error}") from error
-    return [ipaddress.ip_address(info[4][0]) for info in infos]
-
-
-@dataclass(frozen=True)
-class Pinned:
-    """A request's target pinned to the address that was checked: connect to `url` (the
-    address in place of the name), send `host` as the Host header, and for https verify the
-    certificate against (and send SNI for) `sni_hostname`. The HTTP client never resolves
-    the name again, so a name that changes between two lookups (DNS rebinding) cannot lead
-    it to an address the check did not see."""
-
-    url: str
-    host: str
-    sni_hostname: str | None
-
-    @property
-    def extensions(self) -> dict[str, str]:
-        """httpx's request extensions for the TLS server name."""
-        return {"sni_hostname": self.sni_hostname} if self.sni_hostname else {}
+        return outbound.resolve(host)
+    except UnsafeTarget as error:
+        raise MediaRefused(str(error)) from error
 
 
 @dataclass(frozen=True)
@@ -82,7 +60,7 @@ class HostPolicy:
     def sends_credentials(self, url: str) -> bool:
         """Basic auth goes only to Twilio's API hosts, never to the CDN it redirects to."""
         parts = urlsplit(url)
-        return _matches(parts.hostname or "", _port(parts), self.api_hosts)
+        return _matches(parts.hostname or "", port_of(parts), self.api_hosts)
 
     def check(self, url: str) -> None:
         """Refuse URLs off the allowlist or resolving to private, loopback or link-local IPs."""
@@ -94,37 +72,13 @@ class HostPolicy:
         host = (parts.hostname or "").lower()
         if parts.scheme not in DEFAULT_PORTS or not host:
             raise MediaRefused(f"not an http(s) URL: {url[:100]}")
-        port = _port(parts)
+        port = port_of(parts)
         if not _matches(host, port, self.api_hosts + self.cdn_hosts):
             raise MediaRefused(f"host {host} port {port} is not an allowed media host")
-        trusted = host in self.trusted_private
-        if parts.scheme != "https" and not trusted:
-            raise MediaRefused(f"plain http to {host} refused")
-        addresses = self.resolver(host)
-        if not addresses:
-            raise MediaRefused(f"cannot resolve {host}")
-        if not trusted:
-            for address in addresses:
-                if (
-                    address.is_private
-                    or address.is_loopback
-                    or address.is_link_local
-                    or address.is_reserved
-                ):
-                    raise MediaRefused(f"host {host} resolves to non-public address {address}")
-        address = addresses[0]
-        literal = f"[{address}]" if address.version == 6 else str(address)
-        pinned = parts._replace(netloc=f"{literal}:{port}")
-        default = port == DEFAULT_PORTS[parts.scheme]
-        return Pinned(
-            urlunsplit(pinned),
-            host=host if default else f"{host}:{port}",
-            sni_hostname=host if parts.scheme == "https" else None,
-        )
-
-
-def _port(parts: SplitResult) -> int:
-    return parts.port or DEFAULT_PORTS.get(parts.scheme, 443)
+        try:
+            return pin(url, trusted_private=self.trusted_private, resolver=self.resolver)
+        except UnsafeTarget as error:
+            raise MediaRefused(str(error)) from error
 
 
 def _matches(host: str, port: int, patterns: tuple[str, ...]) -> bool:

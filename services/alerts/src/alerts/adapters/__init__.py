@@ -1,0 +1,1 @@
+"""One adapter per external system: PostgreSQL, the destinations over HTTP."""
