@@ -9,12 +9,13 @@ from pydantic import Field
 from feedback_contracts import topics
 from feedback_contracts.envelope import Event
 
-ERASURE_STEPS = ("conversations", "messaging", "media", "records")
+ERASURE_STEPS = ("conversations", "messaging", "media", "records", "alerts")
 """What an erasure waits for, and who does it: the analyzer's sessions and chats, the
-messenger's send ledger, opt-outs and Twilio's copies, media's S3 objects, persistence's rows."""
+messenger's send ledger, opt-outs and Twilio's copies, media's S3 objects, persistence's rows,
+the alerts' copies of the customer's words."""
 
 
-ErasureStep = Literal["conversations", "messaging", "media", "records"]
+ErasureStep = Literal["conversations", "messaging", "media", "records", "alerts"]
 
 
 class ErasureRequested(Event):

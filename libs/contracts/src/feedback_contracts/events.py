@@ -24,6 +24,7 @@ from feedback_contracts.feedback_events import (
     FeedbackTagged,
     FeedbackTaggedV2,
     FeedbackTaggedV3,
+    FeedbackTaggedV4,
     MediaStored,
     TagRequested,
 )
@@ -51,6 +52,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         FeedbackTagged,
         FeedbackTaggedV2,
         FeedbackTaggedV3,
+        FeedbackTaggedV4,
         TagRequested,
         ErasureRequested,
         ErasureStepDone,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from feedback_contracts import (
     Envelope,
     FeedbackCompleted,
-    FeedbackTaggedV3,
+    FeedbackTaggedV4,
     TagRequested,
     TopicProposal,
 )
@@ -68,7 +68,7 @@ async def _tag(
     proposal = tags.proposal and TopicProposal(
         label=tags.proposal.label, description=tags.proposal.description
     )
-    event = FeedbackTaggedV3(
+    event = FeedbackTaggedV4(
         session_id=source.session_id,
         sender_id=source.sender_id,
         topics=list(tags.topics),
@@ -79,5 +79,8 @@ async def _tag(
         proposal=proposal,
         language=tags.language,
         language_understood=tags.understood,
+        product_name=source.product_name if isinstance(source, FeedbackCompleted) else None,
+        feedback_text=text,
+        retag=isinstance(source, TagRequested),
     )
     await deps.publisher.publish(envelope.follow(event, source=SOURCE))
