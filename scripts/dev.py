@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.types import ASGIApp
 
+from alerts.migrate import alembic_config as alerts_migrations
 from analyzer.provision import provision as provision_analyzer
 from media.provision import provision as provision_media
 from messenger.provision import provision as provision_messenger
@@ -90,6 +91,7 @@ def provision(aws: str, database_url: str) -> None:
         boto3.client("s3", region_name="us-east-1", endpoint_url=aws), "theunce-project"
     )
     command.upgrade(alembic_config(database_url), "head")
+    command.upgrade(alerts_migrations(database_url), "head")
 
 
 def apps(
@@ -115,9 +117,12 @@ def apps(
         "twilio_api_hosts": local_any_port,
         "media_cdn_hosts": local_any_port,
         "media_trusted_private_hosts": local,
+        "alert_trusted_private_hosts": local,  # a receiver on this machine, for trying alerts
+        "owner_page_url": f"http://{dev.host}:{ports['persistence']}/owner/",
         "intelligence_api_secret": API_SECRET,
         "database_url": database_url,
         "persistence_url": f"http://{dev.host}:{ports['persistence']}",
+        "alerts_url": f"http://{dev.host}:{ports['alerts']}",
         # Twilio's status callbacks (the emulator's stand-in posts them) reach ingress.
         "status_callback_url": f"http://{dev.host}:{ports['ingress']}/twilio/status",
     }
@@ -186,6 +191,7 @@ def welcome(dev: DevSettings) -> str:
         f"  e.g. curl -H 'Authorization: Bearer {API_SECRET}' {api}/feedback",
         f"  its OpenAPI page: {api}/docs",
         f"Original API (POST /reply/, same token): {base}:{ports['ingress']}/reply/",
+        f"Alerts to Slack or a webhook (same token): {base}:{ports['alerts']}/alerts/destinations",
         "Services: " + ", ".join(f"{name} {base}:{port}" for name, port in ports.items()),
         f"Twilio (the emulator): account {ACCOUNT_SID}, auth token {AUTH_TOKEN}, "
         f"business number {BUSINESS}",

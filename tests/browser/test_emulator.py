@@ -22,6 +22,7 @@ import pytest
 from PIL import Image
 
 from harness.processes import InfrastructureError, free_port, port_open, wait_until
+from harness.receivers import Receiver
 from harness.registry import services
 
 pytestmark = pytest.mark.e2e
@@ -202,3 +203,59 @@ def test_the_owner_sees_tagged_feedback_charts_and_photos(
 
 QUALITY = "Defects, leaks, breakage and build quality."
 DOCS = ROOT / "docs"
+
+
+def test_the_owner_sets_alerts_and_sees_each_delivery_on_the_page(
+    dev_stack: DevStack, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Destinations added on the page (a private address refused), a conversation on the
+    emulator, then on the page: one delivery delivered, one failed and sent again; the alert's
+    link opens the page at that feedback."""
+    _, node = tools()
+    ok, refusing = Receiver("webhook", tmp_path), Receiver("webhook", tmp_path, status=400)
+    ok.start()
+    refusing.start()
+    persistence = dev_stack.base + services().index("persistence")
+    page = f"http://127.0.0.1:{persistence}/owner/"
+
+    def flow(mode: str, width: int, *extra: str) -> dict[str, Any]:
+        shot = tmp_path / f"alerts-{width}.png"
+        done = subprocess.run(
+            [node, str(HERE / "alerts_flow.mjs"), f"{page}#token=dev-api-secret", mode,
+             str(shot), str(width), *extra],
+            env=dev_stack.env, capture_output=True, text=True, timeout=240, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        return result
+
+    try:
+        added = flow("add", 1280, ok.url, refusing.url)
+        assert "url" in added["refused"] and "non-public" in added["refused"]
+        assert "whsec_" in added["secret"] and "whsec_" in added["failingAdded"]
+        assert {"customer care", "broken endpoint"} <= set(added["destinations"])
+        assert not any("/hook/" in shown for shown in added["urlsShown"])  # masked
+
+        run_flow(
+            node, dev_stack.env, dev_stack.emulator, photo(tmp_path / "k.jpg"),
+            tmp_path / "c.png", 1280,
+        )  # fmt: skip
+        wait_until(lambda: bool(ok.received()), timeout_s=60, what="the alert")
+        alert = json.loads(ok.received()[0]["body"])["data"]
+        assert alert["link"].startswith(page)
+        linked = f"{page}#token=dev-api-secret&feedback={alert['feedback_id']}"
+        for width in (1280, 390):
+            checked = flow("check", width, linked)
+            states = {d["to"]: d for d in checked["deliveries"]}
+            assert states["customer care"]["state"] == "delivered"
+            refused = states["broken endpoint"]
+            assert refused["state"] == "failed" and "HTTP 400" in refused["error"]
+            assert refused["tries"] > checked["triesBefore"] >= 1  # one try, then one more
+            assert checked["linked"] == 1
+            assert not checked["overflow"] and checked["outOfPlace"] == [], width
+            if request.config.getoption("--update-screenshots"):
+                shutil.copy(tmp_path / f"alerts-{width}.png", DOCS / f"owner-alerts-{width}.png")
+        assert len(refusing.received()) >= 2  # a redelivery is one more try, by hand
+    finally:
+        ok.stop()
+        refusing.stop()

@@ -1,6 +1,6 @@
-"""schemathesis against persistence's and ingress's OpenAPI, with and without the token:
-whatever it sends, no 5xx. The apps run for real (SQL store on SQLite after migrations, the
-in-process bus), served over HTTP in this process."""
+"""schemathesis against persistence's, ingress's and the alerts service's OpenAPI, with and
+without the token: whatever it sends, no 5xx. The apps run for real (SQL stores on SQLite
+after migrations, the in-process bus), served over HTTP in this process."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from alembic import command
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
+from alerts.bootstrap import create_app as alerts_app
+from alerts.migrate import alembic_config as alerts_migrations
+from alerts.settings import AlertsSettings
 from ingress.bootstrap import create_app as ingress_app
 from ingress.settings import IngressSettings
 from persistence.bootstrap import create_app as persistence_app
@@ -65,6 +68,23 @@ def ingress_schema() -> Iterator[schemathesis.BaseSchema]:
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def alerts_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'alerts.db'}"
+    command.upgrade(alerts_migrations(url), "head")
+    settings_ = AlertsSettings(
+        environment="local",
+        kafka_bootstrap_servers="in-process",
+        database_url=url,
+        intelligence_api_secret=TOKEN,
+    )
+    server = serve_in_thread(alerts_app(settings_, bus=InProcessBus()), lifespan=True)
+    try:
+        yield schemathesis.openapi.from_url(f"{server.url}/openapi.json")
+    finally:
+        server.stop()
+
+
 AUTHORIZED = {"Authorization": f"Bearer {TOKEN}"}
 
 
@@ -97,3 +117,17 @@ def test_ingress_answers_no_5xx(
     ingress_schema: schemathesis.BaseSchema, headers: dict[str, str]
 ) -> None:
     assert "POST /reply/" in fuzz(ingress_schema, headers)
+
+
+@pytest.mark.parametrize("headers", [AUTHORIZED, {}], ids=["with token", "without token"])
+def test_alerts_answers_no_5xx(
+    alerts_schema: schemathesis.BaseSchema, headers: dict[str, str]
+) -> None:
+    seen = set(fuzz(alerts_schema, headers))
+    assert {
+        "GET /alerts/destinations",
+        "POST /alerts/destinations",
+        "PATCH /alerts/destinations/{destination_id}",
+        "GET /alerts/deliveries",
+        "POST /alerts/deliveries/{delivery_id}/redeliver",
+    } <= seen

@@ -12,7 +12,7 @@ import yaml
 from kubernetes_validate.utils import latest_version
 
 from feedback_contracts import topics as topic_names
-from harness.registry import chart_values, services
+from harness.registry import chart_values, provisioning, services
 from harness.tools import ensure_helm
 
 pytestmark = pytest.mark.deploy
@@ -95,11 +95,17 @@ def test_no_literal_secret_values(values: Path | None) -> None:
                     assert variable["valueFrom"]["secretKeyRef"]["name"]
 
 
-def test_migration_runs_as_a_pre_install_and_pre_upgrade_hook() -> None:
-    (job,) = [doc for doc in render(REQUIRED) if doc["kind"] == "Job"]
-    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
-    (container,) = job["spec"]["template"]["spec"]["containers"]
-    assert container["command"] == ["python", "-m", "persistence.migrate"]
+def test_each_services_migrations_run_as_a_pre_install_and_pre_upgrade_hook() -> None:
+    """A Job per component with a `<name>.migrate` module (`migrate: true`), and no other."""
+    jobs = [doc for doc in render(REQUIRED) if doc["kind"] == "Job"]
+    commands = set()
+    for job in jobs:
+        assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+        (container,) = job["spec"]["template"]["spec"]["containers"]
+        commands.add(tuple(container["command"]))
+    migrating = [s for s in services() if f"{s}.migrate" in provisioning(s)]
+    assert migrating == ["persistence", "alerts"]
+    assert commands == {("python", "-m", f"{s}.migrate") for s in migrating}
 
 
 @pytest.mark.parametrize("values", VALUE_FILES, ids=name)

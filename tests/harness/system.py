@@ -142,6 +142,10 @@ def environment(config: SystemConfig) -> dict[str, str]:
         "TWILIO_API_HOSTS": any_port,
         "MEDIA_CDN_HOSTS": any_port,
         "MEDIA_TRUSTED_PRIVATE_HOSTS": local_hosts,
+        "ALERT_TRUSTED_PRIVATE_HOSTS": local_hosts,  # the tests' receivers
+        # A receiver that comes back is retried within seconds, not the production minutes.
+        "ALERT_RETRY_BASE_S": "1",
+        "ALERT_RETRY_MAX_S": "4",
         "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
     if config.openai_api:

@@ -117,16 +117,22 @@ def test_required_values_install_upgrade_rollback_and_uninstall(
     assert deployments and all(
         d["status"].get("availableReplicas", 0) == d["spec"]["replicas"] for d in deployments
     )
-    # The migration hook finished before any Deployment's pod was created: the Job is deleted
+    # Each migration hook finished before any Deployment's pod was created: a Job is deleted
     # once it succeeds, its Completed event stays.
     events = json.loads(cluster.kubectl("-n", namespace, "get", "events", "-o", "json"))["items"]
-    (completed,) = [
-        e for e in events if e["involvedObject"]["kind"] == "Job" and e["reason"] == "Completed"
-    ]
+    completed = {
+        e["involvedObject"]["name"]: e
+        for e in events
+        if e["involvedObject"]["kind"] == "Job" and e["reason"] == "Completed"
+    }
+    assert sorted(completed) == sorted(
+        f"{RELEASE}-migrate-{name}" for name in ("persistence", "alerts")
+    )
     first_pod = min(
         when(p["metadata"]["creationTimestamp"]) for p in pods(cluster, namespace).values()
     )
-    assert when(completed["lastTimestamp"] or completed["eventTime"]) <= first_pod
+    for event in completed.values():
+        assert when(event["lastTimestamp"] or event["eventTime"]) <= first_pod
 
     # An upgrade changing one config value rolls every pod: each template changes.
     before = pods(cluster, namespace)

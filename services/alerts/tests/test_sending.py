@@ -11,10 +11,11 @@ import pytest
 
 from alerts.adapters.sql_alerts import SqlAlertStore
 from alerts.attempts import Answer, RetryPolicy
-from alerts.deliveries import NewDestination, ToDeliver, customer_key, delivery_id
+from alerts.deliveries import NewDestination, ToDeliver, delivery_id
 from alerts.recording_destinations import RecordingDestinations
 from alerts.rules import Rule
 from alerts.sending import Sender, SendingPolicy
+from feedback_contracts.customers import subject_hash
 
 pytestmark = pytest.mark.unit
 NOW = datetime.now(UTC)  # the sender compares with the clock
@@ -27,7 +28,7 @@ def destination(store: SqlAlertStore, name: str) -> str:
 
 
 def alerts(store: SqlAlertStore, to: str, feedbacks: range, sender: str = "whatsapp:+1555") -> int:
-    wanted = [ToDeliver(f"s{i}", to, customer_key(sender), {"n": i}) for i in feedbacks]
+    wanted = [ToDeliver(f"s{i}", to, subject_hash(sender), {"n": i}) for i in feedbacks]
     return store.enqueue(wanted, now=NOW, window_s=3600)
 
 
@@ -124,6 +125,6 @@ def test_erasure_removes_only_the_customers_deliveries(store: SqlAlertStore) -> 
     a = destination(store, "a")
     alerts(store, a, range(3), sender="whatsapp:+1")
     alerts(store, a, range(3, 5), sender="whatsapp:+2")
-    assert store.erase(customer_key("whatsapp:+1")) == 3
+    assert store.erase(subject_hash("whatsapp:+1")) == 3
     assert len(store.deliveries(state=None, destination_id=a, limit=10)) == 2
-    assert store.erase(customer_key("whatsapp:+1")) == 0
+    assert store.erase(subject_hash("whatsapp:+1")) == 0

@@ -105,15 +105,7 @@ def create_app(
             window_s=settings.alert_give_up_s,
             enqueued=sender.wake,
         )
-        app.state.store, app.state.api_secret = used.store, secret
-        app.state.trusted_private = tuple(settings.alert_trusted_private_hosts)
-        app.state.window_s, app.state.enqueued = settings.alert_give_up_s, sender.wake
-        app.state.register_url = register_url
-        try:
-            for destination in await asyncio.to_thread(used.store.destinations):
-                register_url(destination.url)
-        except sa_exc.SQLAlchemyError:
-            logging.getLogger(__name__).warning("destinations not read at start", exc_info=True)
+        await _serve_api(app, used.store, settings, secret, sender)
         return Wiring(
             handlers=by_topic(
                 on(FeedbackTagged, functools.partial(handle_feedback_tagged, deps=deps)),
@@ -131,6 +123,21 @@ def create_app(
         bus=bus,
         authorize_body=lambda path, headers: bearer_matches(headers.get("authorization"), secret),
     )
+
+
+async def _serve_api(
+    app: FastAPI, store: AlertStore, settings: AlertsSettings, secret: str, sender: Sender
+) -> None:
+    """What the API's routes are given; the known destinations' URLs masked in the logs."""
+    app.state.store, app.state.api_secret = store, secret
+    app.state.trusted_private = tuple(settings.alert_trusted_private_hosts)
+    app.state.window_s, app.state.enqueued = settings.alert_give_up_s, sender.wake
+    app.state.register_url = register_url
+    try:
+        for destination in await asyncio.to_thread(store.destinations):
+            register_url(destination.url)
+    except sa_exc.SQLAlchemyError:
+        logging.getLogger(__name__).warning("destinations not read at start", exc_info=True)
 
 
 def database_unavailable(error: BaseException) -> bool:

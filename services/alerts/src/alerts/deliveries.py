@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from alerts.models import Delivery, Destination
@@ -20,11 +20,6 @@ def delivery_id(feedback_id: str, destination_id: str) -> str:
     """Stable per (feedback, destination), whoever enqueues it and however often."""
     digest = hashlib.sha256(f"{feedback_id}\x00{destination_id}".encode()).hexdigest()
     return f"msg_{digest[:32]}"
-
-
-def customer_key(sender_id: str) -> str:
-    """The customer's pseudonym on a delivery: what erasure finds their deliveries by."""
-    return hashlib.sha256(sender_id.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -69,6 +64,22 @@ class Claimed:
     alert: dict[str, object]
     attempts: int  # before this one
     retry_until: datetime
+
+    @classmethod
+    def of(cls, delivery: Delivery, destination: Destination) -> Claimed:
+        """The claim of a delivery row to its destination (SQLite hands times back naive:
+        they were written in UTC)."""
+        until = delivery.retry_until
+        return cls(
+            id=delivery.id,
+            destination_id=destination.id,
+            kind="slack" if destination.kind == "slack" else "webhook",
+            url=destination.url,
+            signing_secret=destination.signing_secret,
+            alert=dict(delivery.alert),
+            attempts=delivery.attempts,
+            retry_until=until if until.tzinfo else until.replace(tzinfo=UTC),
+        )
 
 
 @dataclass(frozen=True)

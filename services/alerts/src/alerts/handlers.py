@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from alerts.deliveries import AlertStore, ToDeliver, customer_key
+from alerts.deliveries import AlertStore, ToDeliver
 from alerts.payloads import alert_for
 from alerts.rules import Rule, matches
 from feedback_contracts import (
@@ -18,6 +18,7 @@ from feedback_contracts import (
     FeedbackTagged,
     FeedbackTaggedV4,
 )
+from feedback_contracts.customers import subject_hash
 from service_runtime.publishing import Publisher
 
 SOURCE = "feedback-intelligence/alerts"
@@ -50,7 +51,7 @@ async def handle_feedback_tagged(
         ToDeliver(
             feedback_id=tagged.session_id,
             destination_id=destination.id,
-            customer=customer_key(tagged.sender_id),
+            customer=subject_hash(tagged.sender_id),
             alert=alert.model_dump(mode="json"),
         )
         for destination in destinations
@@ -64,7 +65,7 @@ async def handle_erasure_requested(
     requested: ErasureRequested, envelope: Envelope, *, deps: Alerting
 ) -> None:
     """The alerts' step of an erasure: every delivery of the customer's feedback, sent or not."""
-    count = await asyncio.to_thread(deps.store.erase, customer_key(requested.sender_id))
+    count = await asyncio.to_thread(deps.store.erase, subject_hash(requested.sender_id))
     done = ErasureStepDone(
         erasure_id=requested.erasure_id, step="alerts", erased={"alert_deliveries": count}
     )

@@ -49,7 +49,7 @@ class Delivery(Base):
         sa.ForeignKey("alert_destinations.id", ondelete="CASCADE"), index=True
     )
     feedback_id: Mapped[str] = mapped_column(sa.String(200))
-    customer: Mapped[str] = mapped_column(sa.String(64))  # a pseudonym, for erasure
+    customer: Mapped[str] = mapped_column(sa.String(64))  # subject_hash: found by erasure
     alert: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
     state: Mapped[str] = mapped_column(sa.String(16))  # pending | delivered | failed
     attempts: Mapped[int] = mapped_column(sa.Integer(), default=0)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import boto3
+import httpx
 from fastapi import FastAPI
 from sqlalchemy import create_engine
 from sqlalchemy import exc as sa_exc
@@ -25,6 +26,7 @@ from feedback_contracts import (
     ReplySent,
 )
 from persistence.adapters.s3_media_links import S3MediaLinks
+from persistence.alerts_proxy import alerts_proxy
 from persistence.adapters.sql_store import FeedbackStore
 from persistence.api import replies_router, router
 from persistence.backfill import BackfillPolicy, run_backfill
@@ -122,6 +124,7 @@ ROUTERS = (
     erasure_router,
     requests_router,
     owner_router,
+    alerts_proxy,
 )
 
 
@@ -139,12 +142,13 @@ def create_app(
         used = adapters or adapters_for(settings)
         app.state.records, app.state.media_links = used.records, used.media_links
         app.state.api_secret = secret
+        app.state.alerts = httpx.AsyncClient(base_url=settings.alerts_url, timeout=15.0)
         backfill = functools.partial(
             run_backfill, used.records, publisher, backfill_policy(settings)
         )
         return Wiring(
             handlers=handlers(used.records),
-            closers=used.closers,
+            closers=[*used.closers, app.state.alerts.aclose],
             transient=(database_unavailable,),
             tasks=[backfill],
         )

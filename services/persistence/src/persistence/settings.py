@@ -21,3 +21,5 @@ class PersistenceSettings(ServiceSettings):
     media_link_ttl_s: int = 300  # how long the owner's page may show a photo from its link
     # Where a browser reaches S3 (or the local AWS), when not where the service does.
     media_link_endpoint_url: str | None = None
+    # The alerts service, whose API the owner's page reaches through this one (/alerts/...).
+    alerts_url: str = "http://alerts:8080"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Collection
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,7 +38,7 @@ class SqlAlertStore:
             url=new.url,
             # Standard Webhooks' secret: whsec_ and 24 random bytes in base64.
             signing_secret=(
-                "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+                f"whsec_{base64.b64encode(secrets.token_bytes(24)).decode()}"
                 if new.kind == "webhook"
                 else None
             ),
@@ -142,18 +142,7 @@ class SqlAlertStore:
                     continue  # left due: the next poll takes it, once a slot is free
                 taken[destination.id] = taken.get(destination.id, 0) + 1
                 delivery.next_attempt_at = now + timedelta(seconds=lease_s)
-                claimed.append(
-                    Claimed(
-                        id=delivery.id,
-                        destination_id=destination.id,
-                        kind=destination.kind,  # type: ignore[arg-type]
-                        url=destination.url,
-                        signing_secret=destination.signing_secret,
-                        alert=dict(delivery.alert),
-                        attempts=delivery.attempts,
-                        retry_until=_aware(delivery.retry_until),
-                    )
-                )
+                claimed.append(Claimed.of(delivery, destination))
         return claimed
 
     def record(self, delivery_id: str, attempted: Attempted, *, now: datetime) -> None:
@@ -201,8 +190,3 @@ class SqlAlertStore:
         with self._sessions.begin() as session:
             erased = session.execute(sa.delete(Delivery).where(Delivery.customer == customer))
             return int(erased.rowcount)  # type: ignore[attr-defined]
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands times back naive; they were written in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
