@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
-from sqlalchemy import create_engine
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import sessionmaker
 
@@ -29,6 +28,7 @@ from service_runtime.inprocess import InProcessBus
 from service_runtime.logs import register_secrets
 from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
+from service_runtime.sql import database_unavailable, engine_for
 from service_runtime.wiring import Closer, Wiring
 
 
@@ -43,16 +43,7 @@ class AlertsAdapters:
 
 def adapters_for(settings: AlertsSettings) -> AlertsAdapters:
     """The SQL store on the configured database; destinations over HTTP."""
-    engine = create_engine(
-        settings.database_url,
-        pool_pre_ping=True,
-        hide_parameters=True,  # errors must not carry a customer's words into the logs
-        **(
-            {"pool_size": settings.database_pool_size}
-            if "sqlite" not in settings.database_url
-            else {}
-        ),
-    )
+    engine = engine_for(settings.database_url, settings.database_pool_size)
     destinations = HttpDestinations(
         timeout_s=settings.alert_timeout_s, trusted_private=settings.alert_trusted_private_hosts
     )
@@ -138,10 +129,3 @@ async def _serve_api(
             register_url(destination.url)
     except sa_exc.SQLAlchemyError:
         logging.getLogger(__name__).warning("destinations not read at start", exc_info=True)
-
-
-def database_unavailable(error: BaseException) -> bool:
-    """PostgreSQL refused or dropped the connection, or timed out: it will answer again."""
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 import boto3
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import create_engine
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import sessionmaker
 
 from feedback_contracts import (
@@ -26,8 +24,8 @@ from feedback_contracts import (
     ReplySent,
 )
 from persistence.adapters.s3_media_links import S3MediaLinks
-from persistence.alerts_proxy import alerts_proxy
 from persistence.adapters.sql_store import FeedbackStore
+from persistence.alerts_proxy import alerts_proxy
 from persistence.api import replies_router, router
 from persistence.backfill import BackfillPolicy, run_backfill
 from persistence.erasure_api import erasure_router
@@ -56,6 +54,7 @@ from service_runtime.logs import register_secrets
 from service_runtime.processing import Handler
 from service_runtime.publishing import Publisher
 from service_runtime.routing import by_topic, on
+from service_runtime.sql import database_unavailable, engine_for
 from service_runtime.wiring import Closer, Wiring
 
 
@@ -70,16 +69,7 @@ class PersistenceAdapters:
 
 def adapters_for(settings: PersistenceSettings) -> PersistenceAdapters:
     """The SQL store on the configured database; presigned links for the browser's S3."""
-    engine = create_engine(
-        settings.database_url,
-        pool_pre_ping=True,
-        hide_parameters=True,  # errors must not carry a customer's text into the logs
-        **(
-            {"pool_size": settings.database_pool_size}
-            if "sqlite" not in settings.database_url
-            else {}
-        ),
-    )
+    engine = engine_for(settings.database_url, settings.database_pool_size)
     _instrument(engine)
     store = FeedbackStore(sessionmaker(engine, expire_on_commit=False))
     endpoint = settings.media_link_endpoint_url or settings.aws_endpoint_url
@@ -161,13 +151,6 @@ def create_app(
         # Every route with a body is the owner's API: the token before a byte of it is read.
         authorize_body=lambda path, headers: bearer_matches(headers.get("authorization"), secret),
     )
-
-
-def database_unavailable(error: BaseException) -> bool:
-    """PostgreSQL refused or dropped the connection, or timed out: it will answer again."""
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
 
 
 def _instrument(engine: object) -> None:
