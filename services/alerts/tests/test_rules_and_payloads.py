@@ -29,6 +29,7 @@ def tagged(text: str = "The kettle came late and leaks", **fields: object) -> Fe
         "taxonomy_version": 3,
         "product_name": "Kettle",
         "feedback_text": text,
+        "rating": 2,
         **fields,
     }
     return FeedbackTaggedV4.model_validate(values)
@@ -49,10 +50,16 @@ def tagged(text: str = "The kettle came late and leaks", **fields: object) -> Fe
         (Rule(words=["ate"]), False),  # whole words only: not in "late"
         (Rule(sentiments=["negative"], topics=["price"]), False),  # every condition holds
         (Rule(sentiments=["negative"], words=["refund", "leaks"]), True),  # any value of one
+        (Rule(max_rating=2), True),  # rated 2
+        (Rule(max_rating=1), False),
     ],
 )
 def test_a_rule_matches_when_each_condition_it_sets_holds(rule: Rule, expected: bool) -> None:
     assert matches(rule, tagged()) is expected
+
+
+def test_a_rating_rule_never_matches_feedback_without_a_rating() -> None:
+    assert not matches(Rule(max_rating=5), tagged(rating=None))
 
 
 def test_words_match_in_any_script_and_case() -> None:
@@ -69,7 +76,9 @@ def test_an_alert_carries_the_feedback_and_a_link_never_the_phone_number() -> No
     assert body["data"]["topics"] == ["Delivery", "quality"]
     assert body["data"]["link"] == "https://owner.example/owner/#feedback=s-1"
     assert "15550001" not in json.dumps(body)
+    assert body["data"]["rating"] == 2
     assert "15550001" not in slack_body(alert).decode()
+    assert "★★☆☆☆" in slack_body(alert).decode()
 
 
 def test_slack_gets_the_customers_words_escaped() -> None:

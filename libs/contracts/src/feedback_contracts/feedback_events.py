@@ -143,14 +143,17 @@ class FeedbackTaggedV3(FeedbackTaggedV2):
 
 
 class FeedbackTaggedV4(FeedbackTaggedV3):
-    """Version 4 carries what the feedback says (its product and the customer's words) and
-    whether it is new: an alert needs them, and a backfill's re-tag of old feedback is not
+    """Version 4 carries what the feedback says (its product, the customer's words and rating)
+    and whether it is new: an alert needs them, and a backfill's re-tag of old feedback is not
     news."""
 
     VERSION: ClassVar[int] = 4
 
     product_name: str | None = Field(default=None, description="Null on a re-tag.")
     feedback_text: str
+    rating: int | None = Field(
+        default=None, ge=1, le=5, description="The customer's 1-5 rating; null: none, or a re-tag."
+    )
     retag: bool = Field(
         default=False, description="True: a taxonomy change's backfill, not a new feedback."
     )

@@ -25,6 +25,7 @@ class Alert(BaseModel):
     text: str
     topics: list[str]
     sentiment: str
+    rating: int | None = None
     summary: str
     link: str
     received_at: datetime
@@ -38,6 +39,7 @@ def alert_for(feedback: FeedbackTaggedV4, *, owner_page_url: str, at: datetime) 
         text=feedback.feedback_text,
         topics=list(feedback.topics),
         sentiment=feedback.sentiment,
+        rating=feedback.rating,
         summary=feedback.summary,
         link=f"{owner_page_url}#feedback={quote(feedback.session_id, safe='')}",
         received_at=at,
@@ -62,6 +64,10 @@ def slack_body(alert: Alert) -> bytes:
         {"type": "mrkdwn", "text": f"*Topics*\n{_escape(', '.join(alert.topics) or 'none')}"},
         {"type": "mrkdwn", "text": f"*Sentiment*\n{alert.sentiment}"},
     ]
+    if alert.rating is not None:
+        fields.append(
+            {"type": "mrkdwn", "text": f"*Rating*\n{'★' * alert.rating}{'☆' * (5 - alert.rating)}"}
+        )
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{_escape(headline.strip())}*"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _quoted(alert.text)}},

@@ -27,6 +27,9 @@ class Rule(BaseModel):
     words: list[Term] = Field(
         default_factory=list, max_length=50, description="Whole words or phrases in the text."
     )
+    max_rating: int | None = Field(
+        default=None, ge=1, le=5, description="Rated this or lower (feedback with no rating: no)."
+    )
 
 
 def matches(rule: Rule, feedback: FeedbackTaggedV4) -> bool:
@@ -36,6 +39,10 @@ def matches(rule: Rule, feedback: FeedbackTaggedV4) -> bool:
     if rule.topics and not _folded(rule.topics) & _folded(feedback.topics):
         return False
     if rule.products and (feedback.product_name or "").casefold() not in _folded(rule.products):
+        return False
+    if rule.max_rating is not None and (
+        feedback.rating is None or feedback.rating > rule.max_rating
+    ):
         return False
     return not rule.words or any(_says(feedback.feedback_text, word) for word in rule.words)
 

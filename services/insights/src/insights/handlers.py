@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from feedback_contracts import (
     Envelope,
     FeedbackCompleted,
+    FeedbackCompletedV3,
     FeedbackTaggedV4,
     TagRequested,
     TopicProposal,
@@ -80,6 +81,7 @@ async def _tag(
         language=tags.language,
         language_understood=tags.understood,
         product_name=source.product_name if isinstance(source, FeedbackCompleted) else None,
+        rating=source.rating if isinstance(source, FeedbackCompletedV3) else None,
         feedback_text=text,
         retag=isinstance(source, TagRequested),
     )
