@@ -33,6 +33,10 @@ try {
     await page.waitForFunction(() => document.querySelectorAll(".destination").length >= 2);
     result.destinations = await page.$$eval(".destination .name", (n) => n.map((x) => x.textContent));
     result.urlsShown = await page.$$eval(".destination .empty", (n) => n.map((x) => x.textContent));
+    const careRow = page.locator(".destination", { hasText: "customer care" });
+    await careRow.locator(".try").click();
+    await page.waitForFunction(() => [...document.querySelectorAll(".destination .tried")].some((t) => t.textContent));
+    result.tried = await careRow.locator(".tried").textContent();
   } else {
     const states = () => page.$$eval(".delivery", (rows) => rows.map((r) => ({
       state: r.querySelector(".state").textContent,

@@ -208,7 +208,8 @@ DOCS = ROOT / "docs"
 def test_the_owner_sets_alerts_and_sees_each_delivery_on_the_page(
     dev_stack: DevStack, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    """Destinations added on the page (a private address refused), a conversation on the
+    """Destinations added on the page (a private address refused) and one tried with a sample
+    alert, a conversation on the
     emulator, then on the page: one delivery delivered, one failed and sent again; the alert's
     link opens the page at that feedback."""
     _, node = tools()
@@ -235,13 +236,15 @@ def test_the_owner_sets_alerts_and_sees_each_delivery_on_the_page(
         assert "whsec_" in added["secret"] and "whsec_" in added["failingAdded"]
         assert {"customer care", "broken endpoint"} <= set(added["destinations"])
         assert not any("/hook/" in shown for shown in added["urlsShown"])  # masked
+        assert added["tried"] == "test delivered (HTTP 200)"
+        assert json.loads(ok.received()[0]["body"])["data"]["feedback_id"] == "test"
 
         run_flow(
             node, dev_stack.env, dev_stack.emulator, photo(tmp_path / "k.jpg"),
             tmp_path / "c.png", 1280,
         )  # fmt: skip
-        wait_until(lambda: bool(ok.received()), timeout_s=60, what="the alert")
-        alert = json.loads(ok.received()[0]["body"])["data"]
+        wait_until(lambda: len(ok.received()) >= 2, timeout_s=60, what="the alert")
+        alert = json.loads(ok.received()[1]["body"])["data"]
         assert alert["link"].startswith(page)
         linked = f"{page}#token=dev-api-secret&feedback={alert['feedback_id']}"
         for width in (1280, 390):

@@ -103,6 +103,13 @@ async def test_matching_feedback_reaches_each_matching_destination_once(service:
     assert again.status_code == 202
     await until_sent(service, 2)
     assert service.sent.sent[1].id == delivery.id  # the same id: a receiver drops it if it wants
+    # a test: one attempt now of a sample alert, not recorded as a delivery
+    trial = await service.api.post(f"/alerts/destinations/{made.json()['id']}/test", headers=AUTH)
+    assert trial.json() == {"delivered": True, "status": 200, "error": None}
+    assert service.sent.sent[-1].alert["feedback_id"] == "test"
+    assert service.sent.sent[-1].id.startswith("msg_test_")
+    listed = (await service.api.get("/alerts/deliveries", headers=AUTH)).json()
+    assert len(listed) == 1
     # read back later, the secret and the URL stay hidden
     shown = (
         await service.api.get(f"/alerts/destinations/{made.json()['id']}", headers=AUTH)

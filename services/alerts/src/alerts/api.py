@@ -17,8 +17,10 @@ from alerts.views import (
     DestinationChangeIn,
     DestinationOut,
     NewDestinationIn,
+    SampleAnswer,
     delivery_out,
     destination_out,
+    sample,
 )
 from service_runtime.auth import require_bearer
 from service_runtime.outbound import UnsafeTarget, pin
@@ -88,6 +90,18 @@ async def remove_destination(destination_id: Id, store: Store) -> Response:
     if not await asyncio.to_thread(store.remove_destination, destination_id):
         raise HTTPException(404, "no such destination")
     return Response(status_code=204)
+
+
+@alerts_router.post("/destinations/{destination_id}/test")
+async def send_sample(destination_id: Id, request: Request, store: Store) -> SampleAnswer:
+    """One attempt, now, of a sample alert (no customer's words): what the destination
+    answered. Nothing is recorded and nothing retried."""
+    destination = _found(await asyncio.to_thread(store.destination, destination_id))
+    answer = await request.app.state.destinations.send(
+        sample(destination, owner_page_url=request.app.state.owner_page_url)
+    )
+    delivered = answer.status is not None and 200 <= answer.status < 300
+    return SampleAnswer(delivered=delivered, status=answer.status, error=answer.error)
 
 
 @alerts_router.get("/deliveries")

@@ -96,7 +96,7 @@ def create_app(
             window_s=settings.alert_give_up_s,
             enqueued=sender.wake,
         )
-        await _serve_api(app, used.store, settings, secret, sender)
+        await _serve_api(app, used, settings, secret, sender)
         return Wiring(
             handlers=by_topic(
                 on(FeedbackTagged, functools.partial(handle_feedback_tagged, deps=deps)),
@@ -117,13 +117,15 @@ def create_app(
 
 
 async def _serve_api(
-    app: FastAPI, store: AlertStore, settings: AlertsSettings, secret: str, sender: Sender
+    app: FastAPI, used: AlertsAdapters, settings: AlertsSettings, secret: str, sender: Sender
 ) -> None:
     """What the API's routes are given; the known destinations' URLs masked in the logs."""
+    store, destinations = used.store, used.destinations
     app.state.store, app.state.api_secret = store, secret
     app.state.trusted_private = tuple(settings.alert_trusted_private_hosts)
     app.state.window_s, app.state.enqueued = settings.alert_give_up_s, sender.wake
     app.state.register_url = register_url
+    app.state.destinations, app.state.owner_page_url = destinations, settings.owner_page_url
     try:
         for destination in await asyncio.to_thread(store.destinations):
             register_url(destination.url)

@@ -3,14 +3,16 @@ deliveries."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from alerts.deliveries import Kind, State
+from alerts.deliveries import Claimed, Kind, State
 from alerts.models import Delivery, Destination
+from alerts.payloads import Alert
 from alerts.rules import Rule
 
 
@@ -120,4 +122,36 @@ def masked(url: str) -> str:
     tail = url[-4:] if len(url) - len(f"{parts.scheme}://{parts.netloc}") > 8 else ""
     return (
         f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…{tail}"
+    )
+
+
+class SampleAnswer(BaseModel):
+    """What a destination answered to a sample alert."""
+
+    delivered: bool
+    status: int | None = Field(description="The HTTP status; null: no answer (see error).")
+    error: str | None
+
+
+def sample(destination: Destination, *, owner_page_url: str) -> Claimed:
+    """A sample alert to the destination, under an id of its own (never a delivery's)."""
+    alert = Alert(
+        feedback_id="test",
+        product="Sample product",
+        text="A test alert from feedback-intelligence: nothing to act on.",
+        topics=["test"],
+        sentiment="neutral",
+        summary="A test alert.",
+        link=owner_page_url,
+        received_at=datetime.now(UTC),
+    )
+    return Claimed(
+        id=f"msg_test_{secrets.token_hex(8)}",
+        destination_id=destination.id,
+        kind="slack" if destination.kind == "slack" else "webhook",
+        url=destination.url,
+        signing_secret=destination.signing_secret,
+        alert=alert.model_dump(mode="json"),
+        attempts=0,
+        retry_until=datetime.now(UTC),
     )
