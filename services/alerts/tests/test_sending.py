@@ -11,7 +11,7 @@ import pytest
 
 from alerts.adapters.sql_alerts import SqlAlertStore
 from alerts.attempts import Answer, RetryPolicy
-from alerts.deliveries import NewDestination, ToDeliver, delivery_id
+from alerts.deliveries import Attempted, NewDestination, ToDeliver, delivery_id
 from alerts.recording_destinations import RecordingDestinations
 from alerts.rules import Rule
 from alerts.sending import Sender, SendingPolicy
@@ -128,3 +128,16 @@ def test_erasure_removes_only_the_customers_deliveries(store: SqlAlertStore) -> 
     assert store.erase(subject_hash("whatsapp:+1")) == 3
     assert len(store.deliveries(state=None, destination_id=a, limit=10)) == 2
     assert store.erase(subject_hash("whatsapp:+1")) == 0
+
+
+async def test_settled_deliveries_are_purged_after_the_retention_pending_ones_never(
+    store: SqlAlertStore,
+) -> None:
+    a = destination(store, "a")
+    alerts(store, a, range(3))
+    (first, *_) = store.claim_due(now=NOW, limit=1, busy=[], per_destination=1, lease_s=60)
+    store.record(first.id, Attempted("delivered", 200, None), now=NOW)
+    later = NOW + timedelta(days=31)
+    assert store.purge(before=later - timedelta(days=30)) == 1  # the delivered one only
+    assert len(store.deliveries(state="pending", destination_id=a, limit=10)) == 2
+    assert store.purge(before=later) == 0

@@ -63,6 +63,7 @@ def sending_policy(settings: AlertsSettings) -> SendingPolicy:
         max_in_flight=settings.alert_max_in_flight,
         poll_s=settings.alert_poll_s,
         lease_s=settings.alert_lease_s,
+        keep_s=settings.alert_retention_days * 86400,
         retry=RetryPolicy(base_s=settings.alert_retry_base_s, max_s=settings.alert_retry_max_s),
     )
 

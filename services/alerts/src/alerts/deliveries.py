@@ -137,3 +137,7 @@ class AlertStore(Protocol):
     def erase(self, customer: str) -> int:
         """Every delivery of the customer's feedback; how many."""
         ...
+
+    def purge(self, *, before: datetime) -> int:
+        """Deliveries made before then that are settled (delivered or failed); how many."""
+        ...

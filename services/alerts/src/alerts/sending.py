@@ -7,15 +7,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from alerts.attempts import Answer, RetryPolicy, outcome
 from alerts.deliveries import AlertStore, Claimed
 
 log = logging.getLogger(__name__)
+PURGE_EVERY_S = 3600.0
 
 
 class Destinations(Protocol):
@@ -32,6 +34,7 @@ class SendingPolicy:
     max_in_flight: int = 64
     poll_s: float = 1.0
     lease_s: float = 120.0
+    keep_s: float = 30 * 86400.0  # settled deliveries (the customer's words) are kept this long
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -49,8 +52,12 @@ class Sender:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        purged_at = 0.0
         try:
             while not stop.is_set():
+                if time.monotonic() - purged_at >= PURGE_EVERY_S:
+                    purged_at = time.monotonic()
+                    await self._purge()
                 claimed = await self._claim()
                 if claimed:
                     continue  # there may be more due: look again at once
@@ -63,6 +70,16 @@ class Sender:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _purge(self) -> None:
+        before = datetime.now(UTC) - timedelta(seconds=self._policy.keep_s)
+        try:
+            purged = await asyncio.to_thread(self._store.purge, before=before)
+        except Exception:  # the database away: the next hour's purge takes these too
+            log.warning("could not purge old alert deliveries", exc_info=True)
+            return
+        if purged:
+            log.info("purged %d settled alert deliveries", purged)
 
     async def _claim(self) -> int:
         free = self._policy.max_in_flight - len(self._tasks)

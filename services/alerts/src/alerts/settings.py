@@ -29,3 +29,5 @@ class AlertsSettings(ServiceSettings):
     alert_poll_s: float = Field(default=1.0, gt=0)  # how often due deliveries are looked for
     # A delivery a replica claimed and did not finish (it died) is tried again after this.
     alert_lease_s: float = Field(default=120.0, gt=0)
+    # Settled deliveries hold a copy of the customer's words: deleted after this many days.
+    alert_retention_days: float = Field(default=30.0, gt=0)

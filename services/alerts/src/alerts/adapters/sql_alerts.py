@@ -190,3 +190,12 @@ class SqlAlertStore:
         with self._sessions.begin() as session:
             erased = session.execute(sa.delete(Delivery).where(Delivery.customer == customer))
             return int(erased.rowcount)  # type: ignore[attr-defined]
+
+    def purge(self, *, before: datetime) -> int:
+        with self._sessions.begin() as session:
+            purged = session.execute(
+                sa.delete(Delivery).where(
+                    Delivery.created_at < before, Delivery.state.in_(("delivered", "failed"))
+                )
+            )
+            return int(purged.rowcount)  # type: ignore[attr-defined]
