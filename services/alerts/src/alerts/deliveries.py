@@ -3,7 +3,9 @@ make, deliveries claimed, and what an attempt came to."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +22,11 @@ def delivery_id(feedback_id: str, destination_id: str) -> str:
     """Stable per (feedback, destination), whoever enqueues it and however often."""
     digest = hashlib.sha256(f"{feedback_id}\x00{destination_id}".encode()).hexdigest()
     return f"msg_{digest[:32]}"
+
+
+def signing_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and 24 random bytes in base64."""
+    return f"whsec_{base64.b64encode(secrets.token_bytes(24)).decode()}"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ share the due deliveries through row locks (`FOR UPDATE SKIP LOCKED`) and a leas
 
 from __future__ import annotations
 
-import base64
 import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from alerts.deliveries import (
     State,
     ToDeliver,
     delivery_id,
+    signing_secret,
 )
 from alerts.models import Delivery, Destination
 
@@ -36,12 +36,7 @@ class SqlAlertStore:
             name=new.name,
             kind=new.kind,
             url=new.url,
-            # Standard Webhooks' secret: whsec_ and 24 random bytes in base64.
-            signing_secret=(
-                f"whsec_{base64.b64encode(secrets.token_bytes(24)).decode()}"
-                if new.kind == "webhook"
-                else None
-            ),
+            signing_secret=signing_secret() if new.kind == "webhook" else None,
             rule=new.rule.model_dump(),
             enabled=new.enabled,
             created_at=now,
