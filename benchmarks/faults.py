@@ -248,13 +248,18 @@ def soak(rig: Rig, args: argparse.Namespace) -> dict[str, object]:
     _, lost, _, duplicated = settle(rig, load, args, since)
     sampler.stop()
     warm = began + args.soak_warmup_minutes * 60
+    # The second half alone tells a leak (the same slope) from a warm-up that levels off.
+    halfway = warm + (time.time() - warm) / 2
     kept = [r for r in sampler.resources if r[0] >= warm]
     slopes = {}
     for name in sorted({r[1] for r in kept}):
         mine = [r for r in kept if r[1] == name]
         times = [(r[0] - warm) / 3600 for r in mine]
+        late = [(t, r) for t, r in zip(times, mine, strict=True) if r[0] >= halfway]
         slopes[name] = {
             "rss_kib_per_h": slope(times, [r[2] for r in mine]),
+            "rss_kib_per_h_second_half": slope([t for t, _ in late], [r[2] for _, r in late]),
+            "rss_kib_first_last": [mine[0][2], mine[-1][2]],
             "fds_per_h": slope(times, [r[3] for r in mine]),
             "tasks_per_h": slope(times, [r[4] for r in mine]),
             "tasks_min_max": [min(r[4] for r in mine), max(r[4] for r in mine)],
