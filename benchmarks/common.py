@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from harness.processes import free_port, port_open, stop, wait_until  # noqa: E402
+from harness.registry import services  # noqa: E402
 from standins.twilio_webhooks import sign  # noqa: E402
 
 
@@ -268,7 +269,7 @@ def aws_requests(endpoint: str) -> Counter[str]:
     return Counter(requests.get(f"{endpoint}/_requests", timeout=30).json())
 
 
-PRODUCT = ("ingress", "analyzer", "messenger", "media", "persistence", "insights")
+PRODUCT = services()  # the chart's components: the one list
 
 
 def product_and_rig(cpu_ms: dict[str, float]) -> tuple[float, float]:
