@@ -207,6 +207,9 @@ def test_find_filters_pages_and_takes_wildcards_literally(records: FeedbackRecor
         "100% juice"
     ]
     assert records.find(FeedbackQuery(sender_id="whatsapp:+1999"))[1] == 0
+    # one feedback by its session id: what an alert's link names
+    (one,), total = records.find(FeedbackQuery(session_id="s1"))
+    assert total == 1 and one.product_name == "toaster"
 
 
 async def test_the_composition_root_takes_the_fake() -> None:

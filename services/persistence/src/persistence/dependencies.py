@@ -84,6 +84,7 @@ class Filters:
     until: Time = None
     topic: Text = None
     sentiment: SentimentFilter = None
+    session_id: Text = None  # one feedback, as an alert's link names it
 
     def query(self, *, limit: int = 50, offset: int = 0) -> FeedbackQuery:
         """The store's query for these filters and a page."""
@@ -96,6 +97,7 @@ class Filters:
             offset,
             self.topic,
             self.sentiment,
+            self.session_id,
         )
 
 

@@ -87,6 +87,7 @@ class InMemoryFeedbackRecords(_MemoryDeliveries, _MemoryErasure, _MemoryTaxonomy
             row
             for row in self.rows.values()
             if (not query.sender_id or row.sender_id == query.sender_id)
+            and (not query.session_id or row.session_id == query.session_id)
             and (not query.product_name or query.product_name.lower() in row.product_name.lower())
             and (not query.since or row.created_at >= query.since)
             and (not query.until or row.created_at < query.until)

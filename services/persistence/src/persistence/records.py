@@ -95,6 +95,7 @@ class FeedbackQuery:
     offset: int = 0
     topic: str | None = None  # a label of the taxonomy the row was tagged with
     sentiment: str | None = None
+    session_id: str | None = None  # one feedback, as an alert's link names it
 
 
 def rating(event: FeedbackCompleted) -> dict[str, Any]:

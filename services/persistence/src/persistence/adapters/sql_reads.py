@@ -69,6 +69,8 @@ class _SqlReads:
         conditions = []
         if query.sender_id:
             conditions.append(Feedback.sender_id == query.sender_id)
+        if query.session_id:
+            conditions.append(Feedback.session_id == query.session_id)
         if query.product_name:  # a substring, with LIKE's wildcards taken literally
             pattern = f"%{_escape_like(query.product_name)}%"
             conditions.append(Feedback.product_name.ilike(pattern, escape="\\"))
