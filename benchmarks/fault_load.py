@@ -40,9 +40,8 @@ class Load(threading.Thread):
     label: str
     posted: dict[str, float] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
-    retried: Counter[str] = field(
-        default_factory=Counter
-    )  # why a try failed: a status, or "connection"
+    # Tries that failed, by why: a status, or "connection".
+    retried: Counter[str] = field(default_factory=Counter)
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:

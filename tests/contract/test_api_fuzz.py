@@ -5,10 +5,12 @@ after migrations, the in-process bus), served over HTTP in this process."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import schemathesis
 from alembic import command
+from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
@@ -33,6 +35,16 @@ EXAMPLES = settings(
 )
 
 
+@contextmanager
+def served_schema(app: FastAPI) -> Iterator[schemathesis.BaseSchema]:
+    """The app served over HTTP in this process (its lifespan run), and its OpenAPI schema."""
+    server = serve_in_thread(app, lifespan=True)
+    try:
+        yield schemathesis.openapi.from_url(f"{server.url}/openapi.json")
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="module")
 def persistence_schema(
     tmp_path_factory: pytest.TempPathFactory,
@@ -46,11 +58,8 @@ def persistence_schema(
         intelligence_api_secret=TOKEN,
         backfill_idle_s=60,
     )
-    server = serve_in_thread(persistence_app(settings_, bus=InProcessBus()), lifespan=True)
-    try:
-        yield schemathesis.openapi.from_url(f"{server.url}/openapi.json")
-    finally:
-        server.stop()
+    with served_schema(persistence_app(settings_, bus=InProcessBus())) as schema:
+        yield schema
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +70,8 @@ def ingress_schema() -> Iterator[schemathesis.BaseSchema]:
         twilio_auth_token="t" * 32,
         intelligence_api_secret=TOKEN,
     )
-    server = serve_in_thread(ingress_app(settings_, bus=InProcessBus()), lifespan=True)
-    try:
-        yield schemathesis.openapi.from_url(f"{server.url}/openapi.json")
-    finally:
-        server.stop()
+    with served_schema(ingress_app(settings_, bus=InProcessBus())) as schema:
+        yield schema
 
 
 @pytest.fixture(scope="module")
@@ -78,11 +84,8 @@ def alerts_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemath
         database_url=url,
         intelligence_api_secret=TOKEN,
     )
-    server = serve_in_thread(alerts_app(settings_, bus=InProcessBus()), lifespan=True)
-    try:
-        yield schemathesis.openapi.from_url(f"{server.url}/openapi.json")
-    finally:
-        server.stop()
+    with served_schema(alerts_app(settings_, bus=InProcessBus())) as schema:
+        yield schema
 
 
 AUTHORIZED = {"Authorization": f"Bearer {TOKEN}"}

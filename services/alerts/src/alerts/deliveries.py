@@ -24,6 +24,11 @@ def delivery_id(feedback_id: str, destination_id: str) -> str:
     return f"msg_{digest[:32]}"
 
 
+def kind_of(destination: Destination) -> Kind:
+    """A stored destination's kind (the column is text, checked to one of the two)."""
+    return "slack" if destination.kind == "slack" else "webhook"
+
+
 def signing_secret() -> str:
     """A Standard Webhooks secret: `whsec_` and 24 random bytes in base64."""
     return f"whsec_{base64.b64encode(secrets.token_bytes(24)).decode()}"
@@ -80,7 +85,7 @@ class Claimed:
         return cls(
             id=delivery.id,
             destination_id=destination.id,
-            kind="slack" if destination.kind == "slack" else "webhook",
+            kind=kind_of(destination),
             url=destination.url,
             signing_secret=destination.signing_secret,
             alert=dict(delivery.alert),

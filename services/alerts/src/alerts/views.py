@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from alerts.deliveries import Claimed, Kind, State
+from alerts.deliveries import Claimed, Kind, State, kind_of
 from alerts.models import Delivery, Destination
 from alerts.payloads import Alert
 from alerts.rules import Rule
@@ -92,7 +92,7 @@ def destination_out(destination: Destination) -> DestinationOut:
     return DestinationOut(
         id=destination.id,
         name=destination.name,
-        kind=destination.kind,
+        kind=kind_of(destination),
         url=masked(destination.url),
         rule=Rule.model_validate(destination.rule),
         enabled=destination.enabled,
@@ -101,7 +101,7 @@ def destination_out(destination: Destination) -> DestinationOut:
 
 
 def delivery_out(delivery: Delivery) -> DeliveryOut:
-    state: Literal["pending", "delivered", "failed"] = delivery.state  # type: ignore[assignment]
+    state: State = delivery.state  # type: ignore[assignment]
     return DeliveryOut(
         id=delivery.id,
         destination_id=delivery.destination_id,
@@ -148,7 +148,7 @@ def sample(destination: Destination, *, owner_page_url: str) -> Claimed:
     return Claimed(
         id=f"msg_test_{secrets.token_hex(8)}",
         destination_id=destination.id,
-        kind="slack" if destination.kind == "slack" else "webhook",
+        kind=kind_of(destination),
         url=destination.url,
         signing_secret=destination.signing_secret,
         alert=alert.model_dump(mode="json"),
