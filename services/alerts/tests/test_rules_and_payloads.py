@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
-from alerts.adapters.http_destinations import signed_headers
+from alerts.adapters.http_destinations import HttpDestinations, signed_headers
 from alerts.deliveries import Claimed
 from alerts.payloads import Alert, alert_for, slack_body, webhook_body
 from alerts.rules import Rule, matches
 from feedback_contracts import FeedbackTaggedV4
+from service_runtime.logs import mask
 
 pytestmark = pytest.mark.unit
 AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -119,3 +120,23 @@ def test_the_signature_verifies_with_the_standard_webhooks_verifier() -> None:
     assert Webhook(secret).verify(body, headers)["data"]["feedback_id"] == "s-1"
     with pytest.raises(Exception, match="signature"):
         Webhook(secret).verify(body.replace(b"Kettle", b"Kettlf"), headers)
+
+
+async def test_a_destination_url_is_masked_in_logs_by_the_replica_that_sends_to_it() -> None:
+    url = "http://127.0.0.1:9/services/T0/B0/secret-token-abc"
+    delivery = Claimed(
+        id="msg_2",
+        destination_id="dst_2",
+        kind="slack",
+        url=url,
+        signing_secret=None,
+        alert=alert_for(tagged(), owner_page_url="https://o/", at=AT).model_dump(mode="json"),
+        attempts=0,
+        retry_until=AT,
+    )
+    destinations = HttpDestinations(timeout_s=2, trusted_private=["127.0.0.1"])
+    answer = await destinations.send(delivery)  # nothing listens on port 9
+    await destinations.close()
+    assert answer.status is None and answer.error and "secret-token" not in answer.error
+    assert "secret-token" not in mask(f"POST {url}")
+    assert "secret-token" not in mask("POST http://10.0.0.1:443/services/T0/B0/secret-token-abc")

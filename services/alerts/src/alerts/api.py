@@ -61,7 +61,6 @@ async def add_destination(
         NewDestination(new.name, new.kind, new.url, new.rule, new.enabled),
         now=datetime.now(UTC),
     )
-    request.app.state.register_url(made.url)
     return CreatedDestination(
         **destination_out(made).model_dump(), signing_secret=made.signing_secret
     )

@@ -3,14 +3,11 @@ the API; a test passes its own (`create_app(settings, adapters=AlertsAdapters(st
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import sessionmaker
 
 from alerts.adapters.http_destinations import HttpDestinations
@@ -68,13 +65,6 @@ def sending_policy(settings: AlertsSettings) -> SendingPolicy:
     )
 
 
-def register_url(url: str) -> None:
-    """A destination's URL is a secret: masked in every log line, whole or by its path (a
-    request to it names the pinned address in place of the host)."""
-    parts = urlsplit(url)
-    register_secrets(url, parts.path + (f"?{parts.query}" if parts.query else ""))
-
-
 def create_app(
     settings: AlertsSettings,
     *,
@@ -97,7 +87,7 @@ def create_app(
             window_s=settings.alert_give_up_s,
             enqueued=sender.wake,
         )
-        await _serve_api(app, used, settings, secret, sender)
+        _serve_api(app, used, settings, secret, sender)
         return Wiring(
             handlers=by_topic(
                 on(FeedbackTagged, functools.partial(handle_feedback_tagged, deps=deps)),
@@ -117,18 +107,11 @@ def create_app(
     )
 
 
-async def _serve_api(
+def _serve_api(
     app: FastAPI, used: AlertsAdapters, settings: AlertsSettings, secret: str, sender: Sender
 ) -> None:
-    """What the API's routes are given; the known destinations' URLs masked in the logs."""
-    store, destinations = used.store, used.destinations
-    app.state.store, app.state.api_secret = store, secret
+    """What the API's routes are given."""
+    app.state.store, app.state.api_secret = used.store, secret
     app.state.trusted_private = tuple(settings.alert_trusted_private_hosts)
     app.state.window_s, app.state.enqueued = settings.alert_give_up_s, sender.wake
-    app.state.register_url = register_url
-    app.state.destinations, app.state.owner_page_url = destinations, settings.owner_page_url
-    try:
-        for destination in await asyncio.to_thread(store.destinations):
-            register_url(destination.url)
-    except sa_exc.SQLAlchemyError:
-        logging.getLogger(__name__).warning("destinations not read at start", exc_info=True)
+    app.state.destinations, app.state.owner_page_url = used.destinations, settings.owner_page_url

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx
 from standardwebhooks import Webhook
@@ -14,6 +15,7 @@ from standardwebhooks import Webhook
 from alerts.attempts import Answer
 from alerts.deliveries import Claimed
 from alerts.payloads import Alert, slack_body, webhook_body
+from service_runtime.logs import register_secrets
 from service_runtime.outbound import UnsafeTarget, pin
 
 USER_AGENT = "feedback-intelligence-alerts/1"
@@ -31,6 +33,7 @@ class HttpDestinations:
         self._trusted = tuple(trusted_private)
 
     async def send(self, delivery: Claimed) -> Answer:
+        register_url(delivery.url)  # on whichever replica sends: it uses the URL here
         sent_at = datetime.now(UTC)
         alert = Alert.model_validate(delivery.alert)
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
@@ -71,3 +74,10 @@ def signed_headers(delivery: Claimed, body: bytes, sent_at: datetime) -> dict[st
         "webhook-timestamp": str(int(sent_at.timestamp())),
         "webhook-signature": signature,
     }
+
+
+def register_url(url: str) -> None:
+    """A destination's URL is a secret: masked in every log line, whole or by its path (a
+    request to it names the pinned address in place of the host)."""
+    parts = urlsplit(url)
+    register_secrets(url, parts.path + (f"?{parts.query}" if parts.query else ""))
