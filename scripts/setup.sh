@@ -17,10 +17,16 @@ if [ -z "${UV_PYTHON:-}" ] && new_enough /usr/bin/python3; then
 fi
 DICTIONARIES=(dict-freedict-por-eng dict-freedict-eng-por dict-freedict-spa-eng dict-freedict-eng-spa
               dict-freedict-spa-por dict-freedict-por-spa)
-have_dictionaries() { [ -e /usr/share/dictd/freedict-por-eng.index ] && [ -e /usr/share/dictd/freedict-spa-por.index ]; }
+# Both are read first through Apertium's lexicons (Portuguese by way of Spanish), with lt-proc.
+DICTIONARIES+=(apertium-eng-spa apertium-es-pt lttoolbox)
+have_dictionaries() {
+  [ -e /usr/share/dictd/freedict-por-eng.index ] && [ -e /usr/share/dictd/freedict-spa-por.index ] \
+    && [ -e /usr/share/apertium/apertium-eng-spa/spa-eng.autobil.bin ] \
+    && [ -e /usr/share/apertium/apertium-es-pt/pt-es.autobil.bin ] && command -v lt-proc >/dev/null
+}
 if $python_only; then
   have_dictionaries || echo "setup: without Debian's ${DICTIONARIES[*]} (make setup installs them)," \
-    "the offline tagger leaves Portuguese and Spanish feedback 'not tagged: language'"
+    "the offline tagger reads Portuguese and Spanish less well, or not at all ('not tagged: language')"
   command -v uv >/dev/null || python3 -m pip install -q uv
   UV_PYTHON_DOWNLOADS=never uv sync --locked --all-packages -q
   exit 0
@@ -38,7 +44,7 @@ command -v openssl >/dev/null || apt_packages+=(openssl)  # the control plane's 
 command -v opusenc >/dev/null || apt_packages+=(opus-tools)  # the tests' voice notes
 # The browser test checks that emoji are drawn in colour: Chromium needs an emoji font.
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_packages+=(fonts-noto-color-emoji)
-# The offline tagger reads Portuguese and Spanish through FreeDict's dictionaries.
+# The offline tagger reads Portuguese and Spanish through these dictionaries.
 have_dictionaries || apt_packages+=("${DICTIONARIES[@]}")
 if ((${#apt_packages[@]})); then
   echo "setup: installing Debian packages: ${apt_packages[*]}"

@@ -81,3 +81,15 @@ def test_every_entrypoint_answers_its_health_probe(running: dict[str, str]) -> N
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert ready.stdout.strip() == "503", (name, ready.stdout, ready.stderr)
+
+
+def test_the_insights_image_reads_portuguese_and_spanish(images: dict[str, str]) -> None:
+    """The offline tagger's dictionaries are in the image, and lt-proc runs as its user."""
+    found = docker(
+        "run", "--rm", "--entrypoint", "python", images["insights"], "-c",
+        "from insights import apertium; from insights.glossary import Glossary; "
+        "print(sorted(Glossary().languages), "
+        "'noisy' in apertium.spanish().translations(['ruidosa'])['ruidosa'], "
+        "'food' in apertium.portuguese().translations(['comida'])['comida'])",
+    )  # fmt: skip
+    assert found == "['es', 'pt'] True True", found

@@ -50,8 +50,8 @@ def test_a_turn_between_opposite_leanings_is_mixed(tagger: OfflineTagger) -> Non
 
 def test_the_restaurant_sets_read_in_every_language(tagger: OfflineTagger) -> None:
     """The hand-made sets of tests/tagging, the same 66 reviews in each language: read
-    untranslated, Portuguese and Spanish scored 0.08 and 0.10 macro-F1 against English's 0.71
-    (docs/benchmarks.md has the figures)."""
+    untranslated, Portuguese and Spanish scored 0.08 and 0.10 macro-F1 against English's 0.71;
+    glossed, each is within 0.10 of English (docs/benchmarks.md has the figures)."""
     taxonomy = read_taxonomy(SETS / "restaurant_taxonomy.json")
     labels = [t.label for t in taxonomy]
     f1 = {}
@@ -59,4 +59,4 @@ def test_the_restaurant_sets_read_in_every_language(tagger: OfflineTagger) -> No
         rows = read_rows(SETS / f"restaurant_{language}.jsonl")
         tags = tagger.tag([row.text for row in rows], taxonomy=taxonomy)
         f1[language] = score(rows, tags, labels)["macro_f1"]
-    assert min(f1["pt"], f1["es"]) >= 0.6 * f1["en"], f1
+    assert f1["en"] - min(f1["pt"], f1["es"]) <= 0.10, f1

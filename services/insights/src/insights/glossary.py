@@ -2,22 +2,25 @@
 
 The taxonomy is written in English and the tagger's word vectors (WordLlama) do not align
 across languages ("comida" sits nowhere near "food"), so a Portuguese or Spanish text is first
-glossed word by word from FreeDict's bilingual dictionaries, as Debian ships them for dictd
-(`dict-freedict-por-eng` and its kin, in /usr/share/dictd): each content word becomes its
-English senses, and words of negation, degree and contrast their English equivalents, for the
-sentiment. Measured on tests/tagging (`make bench-tagging-languages`): docs/benchmarks.md.
+glossed word by word: each content word becomes its English senses, Apertium's first where its
+pairs are installed (`apertium.py`), then those of FreeDict's bilingual dictionaries as Debian
+ships them for dictd (`dict-freedict-por-eng` and its kin, in /usr/share/dictd); and words of
+negation, degree and contrast become their English equivalents, for the sentiment. Measured
+on tests/tagging (`make bench-tagging-languages`): docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 
 from stop_words import get_stop_words
 
+from insights import apertium
+from insights.apertium import Apertium
 from insights.stems import stems
 
 SENSES = 6  # English senses kept per word: the taxonomy's word may be any of them
@@ -53,33 +56,55 @@ DEFAULT_DIRECTORY = Path("/usr/share/dictd")
 class Glossary:
     """English glosses of Portuguese and Spanish words, from the dictionaries found."""
 
-    def __init__(self, directory: Path = DEFAULT_DIRECTORY) -> None:
+    def __init__(
+        self,
+        directory: Path = DEFAULT_DIRECTORY,
+        *,
+        lexicons: Mapping[str, Apertium] | None = None,
+    ) -> None:
         self._words: dict[str, dict[str, list[str]]] = {}
         for language in _SOURCES:
             words = _load(directory, language, self._words)
             if words:
                 self._words[language] = words
+        if lexicons is None:
+            lexicons = {"es": apertium.spanish(), "pt": apertium.portuguese()}
+        self._lexicons = {lang: lex for lang, lex in lexicons.items() if lex.available}
 
     @property
     def languages(self) -> frozenset[str]:
         """The languages whose dictionaries were found."""
-        return frozenset(self._words)
+        return frozenset(self._words) | frozenset(self._lexicons)
 
     def senses(self, text: str, language: str) -> list[list[str]]:
-        """Each content word of the text as its English senses, in order; a word neither its
-        language's dictionaries nor its neighbour's know stays as it is."""
+        """Each content word of the text as its English senses, in order."""
+        return self.read([text], language)[0]
+
+    def read(self, texts: list[str], language: str) -> list[list[list[str]]]:
+        """Each text's content words as their English senses, in order: the language's
+        lexicon's first, then its dictionaries' or its neighbour's; a word none of them knows
+        stays as it is. The lexicon is asked once for the whole batch."""
         function, stop = _FUNCTION[language], _stop_words(language)
-        tables = [self._words[language]] + [
+        tables = [self._words.get(language, {})] + [
             words for other, words in self._words.items() if other != language
         ]
-        out: list[list[str]] = []
-        for word in _WORD.findall(text.lower()):
-            if word in function:
-                out.append([function[word]])
-            elif word not in stop:
+        words = [
+            [w for w in _WORD.findall(t.lower()) if w in function or w not in stop] for t in texts
+        ]
+        lexicon = self._lexicons.get(language)
+        first = lexicon.translations(w for ws in words for w in ws) if lexicon else {}
+        out: list[list[list[str]]] = []
+        for text_words in words:
+            read: list[list[str]] = []
+            for word in text_words:
+                if word in function:
+                    read.append([function[word]])
+                    continue
                 forms = stems(word)
-                known = next((t[f] for t in tables for f in forms if t.get(f)), None)
-                out.append(known[:SENSES] if known else [word])
+                known = next((t[f] for t in tables for f in forms if t.get(f)), [])
+                senses = list(dict.fromkeys([*first.get(word, ()), *known]))
+                read.append(senses[:SENSES] or [word])
+            out.append(read)
         return out
 
 

@@ -63,7 +63,7 @@ class OfflineTagger:
         # Each text in English words: every sense of each word for the topics, its first alone
         # for the sentiment's lexicon (the others are noise to a lexicon: "quero" is "want",
         # not "wish"); None where the tagger cannot read the language.
-        read = [self._readable(t, lang) for t, lang in zip(texts, languages, strict=True)]
+        read = self._readable(texts, languages)
         english = [" ".join(w for senses in r for w in senses) if r else "" for r in read]
         plain = [" ".join(senses[0] for senses in r) if r else "" for r in read]
         vectors = self._embeddings.sentences(english)
@@ -87,11 +87,20 @@ class OfflineTagger:
             )
         ]
 
-    def _readable(self, text: str, language: str) -> list[list[str]] | None:
-        """The text's words with their English senses, or None when the tagger cannot read
-        its language (an English word is its own sense)."""
-        if language == ENGLISH:
-            return [[word] for word in text.split()]
-        if language in self._glossary.languages:
-            return self._glossary.senses(text, language)
-        return None
+    def _readable(
+        self, texts: Sequence[str], languages: Sequence[str]
+    ) -> list[list[list[str]] | None]:
+        """Each text's words with their English senses, or None when the tagger cannot read
+        its language (an English word is its own sense); a language's texts glossed at once."""
+        read: list[list[list[str]] | None] = [None] * len(texts)
+        for language in set(languages):
+            at = [i for i, lang in enumerate(languages) if lang == language]
+            if language == ENGLISH:
+                rows = [[[word] for word in texts[i].split()] for i in at]
+            elif language in self._glossary.languages:
+                rows = self._glossary.read([texts[i] for i in at], language)
+            else:
+                continue
+            for i, row in zip(at, rows, strict=True):
+                read[i] = row
+        return read
