@@ -6,7 +6,7 @@ TAGGING_DATA ?= ../shared/data
 # Every service folder is a package of the same name.
 PACKAGES := feedback_contracts service_runtime standins $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 
-.PHONY: help dev setup images test lint typecheck schemas schemas-check compose compose-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-faults bench-outage-logs bench-tagging bench-tagging-languages bench-llm-tagging bench-llm-client eval-conversations
+.PHONY: help dev setup images test lint typecheck schemas schemas-check compose compose-check unit integration bench-ingress bench-media bench-pipeline bench-tokens bench-faults bench-outage-logs bench-tagging bench-tagging-languages bench-llm-tagging bench-llm-client capacity eval-conversations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ bench-outage-logs: ## Connection-error log lines through a broker restart, every
 
 bench-pipeline: ## Webhooks to replies through the whole system (prints JSON); options in ARGS="..."
 	$(RUN) python benchmarks/pipeline.py $(ARGS)
+
+capacity: ## Pods, partitions, external limits and an hour's cost for 100, 1,000 and 10,000 messages/s (docs/capacity.md)
+	$(RUN) python benchmarks/capacity.py $(ARGS)
 
 bench-llm-tagging: ## Feedbacks tagged a second by the LLM tagger, the model answering in seconds (prints JSON); options in ARGS="..."
 	$(RUN) python benchmarks/llm_tagging.py $(ARGS)

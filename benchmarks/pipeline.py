@@ -200,6 +200,13 @@ def main() -> None:
         default=0,
         help="the account's concurrent requests before a 429 (Twilio's default is 100); 0: none",
     )
+    parser.add_argument(
+        "--messenger-max-concurrent",
+        type=int,
+        default=0,
+        help="the messenger's TWILIO_MAX_CONCURRENT, as the chart sets it to the account's "
+        "limit over its replicas; 0: its default",
+    )
     parser.add_argument("--reply-timeout-s", type=float, default=120.0)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
@@ -210,6 +217,8 @@ def main() -> None:
             "SEND_RATE_PER_SECOND": str(args.send_rate),
         }
     )
+    if args.messenger_max_concurrent:
+        os.environ["TWILIO_MAX_CONCURRENT"] = str(args.messenger_max_concurrent)
     with (
         kafka(work / "kafka") as broker,
         postgres(work / "pg") as database,
@@ -361,6 +370,7 @@ def main() -> None:
                 "twilio_latency_ms": args.twilio_latency_ms,
                 "twilio_error_rate": args.twilio_error_rate,
                 "twilio_max_concurrent": args.twilio_max_concurrent,
+                "messenger_max_concurrent": args.messenger_max_concurrent,
                 "llm_outcomes": outcomes["llm"],
                 "twilio_outcomes": outcomes["twilio"],
                 "messages_per_s": round(throughput, 1),
