@@ -26,19 +26,30 @@ def lag_recovery_s(
     return None
 
 
-def slope(x: list[float], y: list[float]) -> dict[str, object]:
-    """Least-squares slope of y over x, with its 95 % interval (normal quantile: the soak's
-    samples number in the hundreds)."""
+def slope(x: list[float], y: list[float], *, lags: int = 30) -> dict[str, object]:
+    """Least-squares slope of y over x with two 95 % intervals (normal quantile: the soak's
+    samples number in the hundreds): `ci95` takes the samples as independent, `ci95_hac`
+    (Newey-West, Bartlett weights over `lags` samples: five minutes at one every 10 s) allows
+    for their correlation. A process's RSS moves in steps minutes apart, so its samples are not
+    independent and `ci95` is too narrow; `zero_inside` is read from `ci95_hac`."""
     if len(x) < 3:
-        return {"slope": None, "ci95": None}
+        return {"slope": None, "ci95": None, "ci95_hac": None}
     fit = statistics.linear_regression(x, y)
     mean_x = statistics.fmean(x)
-    sxx = sum((v - mean_x) ** 2 for v in x)
+    dx = [v - mean_x for v in x]
+    sxx = sum(d * d for d in dx)
     residuals = [b - (fit.slope * a + fit.intercept) for a, b in zip(x, y, strict=True)]
-    error = math.sqrt(sum(r * r for r in residuals) / (len(x) - 2) / sxx) if sxx else 0.0
-    low, high = fit.slope - 1.96 * error, fit.slope + 1.96 * error
+    naive = math.sqrt(sum(r * r for r in residuals) / (len(x) - 2) / sxx) if sxx else 0.0
+    scores = [d * r for d, r in zip(dx, residuals, strict=True)]
+    spread = sum(u * u for u in scores)
+    for lag in range(1, min(lags, len(x) - 1) + 1):
+        weight = 1 - lag / (lags + 1)
+        spread += 2 * weight * sum(scores[i] * scores[i - lag] for i in range(lag, len(x)))
+    hac = math.sqrt(max(spread, 0.0)) / sxx if sxx else 0.0
+    low, high = fit.slope - 1.96 * hac, fit.slope + 1.96 * hac
     return {
         "slope": round(fit.slope, 2),
-        "ci95": [round(low, 2), round(high, 2)],
+        "ci95": [round(fit.slope - 1.96 * naive, 2), round(fit.slope + 1.96 * naive, 2)],
+        "ci95_hac": [round(low, 2), round(high, 2)],
         "zero_inside": low <= 0 <= high,
     }

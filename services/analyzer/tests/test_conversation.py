@@ -181,6 +181,15 @@ def test_history_is_bounded_by_the_token_budget() -> None:
     assert "latest" in messages[-1]["content"] and "message 49" in messages[-2]["content"]
 
 
+def test_history_of_short_turns_is_bounded_by_count_too() -> None:
+    """A long session of one-word messages would fit ~375 turns in the token budget."""
+    from analyzer.prompt import MAX_TURNS, bounded_history
+
+    turns = tuple(Turn(role="customer", text=f"ok {i}") for i in range(200))
+    kept = bounded_history(turns, budget_tokens=1500)
+    assert len(kept) == MAX_TURNS and kept[-1].text == "ok 199"
+
+
 async def test_kafka_redelivery_republishes_the_committed_turn() -> None:
     deps = analyzer()
     envelope = inbound("SM1", "Hi")
