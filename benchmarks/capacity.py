@@ -90,9 +90,16 @@ def check(calibration_file: Path, runs: list[Path]) -> list[dict]:
         run = _last_json(path)
         guess = predicted(calibration, run)
         drained, steady = run["messages_per_s_to_last_reply"], run["messages_per_s"]
-        out.append({"run": path.name, "predicted": round(guess, 1),
-                    "to_last_reply": drained, "error": round(guess / drained - 1, 3),
-                    "mid_offer": steady, "error_mid_offer": round(guess / steady - 1, 3)})  # fmt: skip
+        out.append(
+            {
+                "run": path.name,
+                "predicted": round(guess, 1),
+                "to_last_reply": drained,
+                "error": round(guess / drained - 1, 3),
+                "mid_offer": steady,
+                "error_mid_offer": round(guess / steady - 1, 3),
+            }
+        )
     return out
 
 
