@@ -19,8 +19,7 @@ from pathlib import Path
 
 from stop_words import get_stop_words
 
-from insights import apertium
-from insights.apertium import Apertium
+from insights.apertium import Apertium, portuguese, spanish
 from insights.stems import stems
 
 SENSES = 6  # English senses kept per word: the taxonomy's word may be any of them
@@ -68,7 +67,7 @@ class Glossary:
             if words:
                 self._words[language] = words
         if lexicons is None:
-            lexicons = {"es": apertium.spanish(), "pt": apertium.portuguese()}
+            lexicons = {"es": spanish(), "pt": portuguese()}
         self._lexicons = {lang: lex for lang, lex in lexicons.items() if lex.available}
 
     @property
