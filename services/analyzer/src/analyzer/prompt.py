@@ -18,8 +18,7 @@ FULL_PROMPT = _TEXT  # every step's instruction at once: what a single prompt wo
 CHARS_PER_TOKEN = 4
 # Turns kept at most, whatever their tokens: the state block summarizes the conversation, and
 # without it a session of short messages kept ~375 turns (1,500 tokens at four or more a turn)
-# in memory and in its DynamoDB item. An hour at 20/s over 100 customers that never finish grew
-# the analyzer's RSS by 2.2 MiB/h as their histories filled (docs/operations.md).
+# in memory and in its DynamoDB item.
 MAX_TURNS = 40
 
 
