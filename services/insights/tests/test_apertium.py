@@ -49,7 +49,7 @@ def test_a_failing_lt_proc_leaves_freedicts_senses(
     assert "apertium_unavailable" in caplog.messages
     glossary = Glossary(lexicons={"es": broken})
     assert "es" in glossary.languages  # FreeDict's Spanish still reads it
-    assert any("price" in senses for senses in glossary.senses("el precio", "es"))
+    assert any("price" in senses for senses in glossary.read(["el precio"], "es")[0])
 
 
 def test_without_the_pairs_the_glossary_reads_through_freedict_alone(tmp_path: Path) -> None:
@@ -57,12 +57,12 @@ def test_without_the_pairs_the_glossary_reads_through_freedict_alone(tmp_path: P
     assert not any(lexicon.available for lexicon in missing.values())
     glossary = Glossary(lexicons=missing)
     assert glossary.languages == {"pt", "es"}
-    assert any("price" in senses for senses in glossary.senses("o preço", "pt"))
+    assert any("price" in senses for senses in glossary.read(["o preço"], "pt")[0])
 
 
 def test_the_pairs_senses_come_before_freedicts(spanish: Apertium) -> None:
     """FreeDict gives "tapa" as "slap"; Apertium's lexicon reads it first."""
-    (senses,) = Glossary(lexicons={"es": spanish}).senses("tapa", "es")
+    ((senses,),) = Glossary(lexicons={"es": spanish}).read(["tapa"], "es")
     assert senses[0] == spanish.translations(["tapa"])["tapa"][0]
 
 

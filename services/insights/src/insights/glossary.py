@@ -75,10 +75,6 @@ class Glossary:
         """The languages whose dictionaries were found."""
         return frozenset(self._words) | frozenset(self._lexicons)
 
-    def senses(self, text: str, language: str) -> list[list[str]]:
-        """Each content word of the text as its English senses, in order."""
-        return self.read([text], language)[0]
-
     def read(self, texts: list[str], language: str) -> list[list[list[str]]]:
         """Each text's content words as their English senses, in order: the language's
         lexicon's first, then its dictionaries' or its neighbour's; a word none of them knows
